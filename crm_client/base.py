@@ -1,0 +1,79 @@
+"""What the pipeline needs from a CRM core, whatever serves it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+
+class CRMReport(BaseModel):
+    """A clean report handed to the CRM core; idempotency_key makes the push safe to repeat."""
+
+    idempotency_key: str
+    reference: str
+    description: str
+    category: str = "lainnya"
+    opd: str = ""
+    channel: str = ""
+    address: str = ""
+    kota_code: str = ""
+    kecamatan_code: str = ""
+    kelurahan_code: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    photo_urls: list[str] = Field(default_factory=list)
+    received_at: datetime | None = None
+    # Only passed when the citizen did not ask to stay confidential.
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+
+
+class CRMTicket(BaseModel):
+    """The CRM's answer: the citizen-facing tracking number and the status."""
+
+    tracking_number: str
+    crm_id: str = ""
+    status: str = "Menunggu"
+
+
+class StatusChange(BaseModel):
+    """A lifecycle change the citizen should hear about."""
+
+    tracking_number: str
+    status: str
+    changed_at: datetime
+    note: str = ""
+    photo_urls: list[str] = Field(default_factory=list)
+    seq: int = 0
+
+
+class CRMError(Exception):
+    """Base of CRM client errors."""
+
+
+class CRMUnavailable(CRMError):
+    """Timeout, connection error or 5xx: retry later (after looking the report up)."""
+
+
+class CRMRejected(CRMError):
+    """A 4xx no retry can fix: the push goes to the dead letters with this message."""
+
+
+@runtime_checkable
+class CRMClient(Protocol):
+    """A CRM core the pipeline pushes to; every backend implements these."""
+
+    def push(self, report: CRMReport) -> CRMTicket:
+        """Create the ticket, or return the existing one for the same idempotency key."""
+        ...
+
+    def lookup(self, idempotency_key: str) -> CRMTicket | None:
+        """Find a ticket by idempotency key (before retrying a push that may have landed)."""
+        ...
+
+    def status_changes(self, after_seq: int) -> list[StatusChange]:
+        """Status changes with seq greater than after_seq, oldest first."""
+        ...
