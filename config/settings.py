@@ -1,0 +1,199 @@
+"""All settings in one pydantic-settings model: env vars (INTAKE_ prefix, __ nesting) and .env."""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+class ConfigError(SystemExit):
+    """A configuration mistake: the process stops and names the setting."""
+
+
+class TwilioSettings(BaseModel):
+    """SMS and WhatsApp via Twilio (the 08111272206 line). Disabled while auth_token is unset."""
+
+    account_sid: str = ""
+    auth_token: SecretStr | None = None
+    public_url: str = ""  # the exact URL Twilio signs (behind a proxy it differs from ours)
+    api_base_url: str = "https://api.twilio.com"
+    sms_from: str = ""
+    whatsapp_from: str = ""
+    whatsapp_template_sid: str = ""  # approved template used outside the 24-hour window
+    whatsapp_fallback: str = "template"  # template | sms | none
+    max_media_bytes: int = 5_000_000
+
+
+class MetaSettings(BaseModel):
+    """Facebook page and Messenger via Meta webhooks and the Graph API."""
+
+    app_secret: SecretStr | None = None
+    verify_token: SecretStr | None = None
+    page_access_token: SecretStr | None = None
+    page_id: str = ""
+    graph_base_url: str = "https://graph.facebook.com"
+    graph_version: str = "v21.0"
+
+
+class TelegramSettings(BaseModel):
+    """Telegram bot: webhook (secret token checked) or polling."""
+
+    bot_token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    mode: str = "webhook"  # webhook | polling
+
+
+class TwitterSettings(BaseModel):
+    """X (Twitter) @DKIJakarta mentions poller."""
+
+    bearer_token: SecretStr | None = None
+    consumer_key: str = ""
+    consumer_secret: SecretStr | None = None
+    access_token: str = ""
+    access_token_secret: SecretStr | None = None
+    user_id: str = ""
+    poll_interval_s: float = 60.0
+
+
+class EmailSettings(BaseModel):
+    """The complaints mailbox: IMAP in, SMTP out."""
+
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    username: str = ""
+    password: SecretStr | None = None
+    folder: str = "INBOX"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    from_address: str = ""
+    poll_interval_s: float = 60.0
+
+
+class Lapor1708Settings(BaseModel):
+    """SP4N-LAPOR! partner JSON feed (no public API exists)."""
+
+    feed_url: str = ""
+    token: SecretStr | None = None
+    poll_interval_s: float = 300.0
+
+
+class MediaMassaSettings(BaseModel):
+    """News feeds watched for public complaints (Aspirasi Publik Media Massa)."""
+
+    feeds: list[str] = Field(default_factory=list)
+    poll_interval_s: float = 900.0
+
+
+class CRMSettings(BaseModel):
+    """Which CRM core takes the pushes: the embedded one or an Open311 GeoReport v2 server."""
+
+    backend: str = "embedded"  # embedded | open311
+    database_url: str = ""  # embedded core's own database; empty: var/crm_core.db
+    base_url: str = ""
+    api_key: SecretStr | None = None
+    jurisdiction_id: str = "jakarta.go.id"
+    timeout_s: float = 10.0
+    max_attempts: int = 6
+    status_poll_interval_s: float = 60.0
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in {"embedded", "open311"}:
+            raise ValueError("must be 'embedded' or 'open311'")
+        return value
+
+
+class PipelineSettings(BaseModel):
+    """Pipeline timing: when a row counts as stuck, retries, quiet hours."""
+
+    stuck_after_s: float = 120.0
+    sweep_interval_s: float = 30.0
+    reply_max_attempts: int = 8
+    needs_info_window_h: float = 48.0
+    quiet_hours: str = ""  # e.g. "22-06" (Asia/Jakarta): status notices wait until morning
+    worker_threads: int = 8
+
+
+class Settings(BaseSettings):
+    """Everything the intake reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTAKE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    database_url: str = Field(
+        default="", validation_alias=AliasChoices("DATABASE_URL", "INTAKE_DATABASE_URL")
+    )
+    redis_url: str = Field(default="", validation_alias=AliasChoices("REDIS_URL", "INTAKE_REDIS_URL"))
+    var_dir: Path = VAR_DIR
+    public_base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_format: str = "console"  # console | json
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    crm: CRMSettings = Field(default_factory=CRMSettings)
+    twilio: TwilioSettings = Field(default_factory=TwilioSettings)
+    meta: MetaSettings = Field(default_factory=MetaSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    twitter: TwitterSettings = Field(default_factory=TwitterSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    lapor1708: Lapor1708Settings = Field(default_factory=Lapor1708Settings)
+    media_massa: MediaMassaSettings = Field(default_factory=MediaMassaSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        if value.startswith("postgres://"):  # Heroku-style URLs
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """DATABASE_URL, or the embedded SQLite file under var/."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'intake.db'}"
+
+
+def _setting_name(loc: tuple[object, ...]) -> str:
+    top = str(loc[0]) if loc else "?"
+    if top in {"database_url", "redis_url"}:
+        return top.upper()
+    return "INTAKE_" + "__".join(str(part).upper() for part in loc)
+
+
+def load_settings() -> Settings:
+    """Read settings; on a mistake stop the process naming every bad setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"  {_setting_name(err['loc'])}: {err['msg']}" for err in exc.errors()]
+        print("Configuration error:\n" + "\n".join(lines), file=sys.stderr)
+        raise ConfigError(2) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests call get_settings.cache_clear() after changing env)."""
+    return load_settings()
