@@ -29,6 +29,7 @@ class CRMReport(BaseModel):
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
+    kelurahan_name: str = ""  # shown on the public tracking page beside the code
 
 
 class CRMTicket(BaseModel):
@@ -77,3 +78,45 @@ class CRMClient(Protocol):
     def status_changes(self, after_seq: int) -> list[StatusChange]:
         """Status changes with seq greater than after_seq, oldest first."""
         ...
+
+    def track(self, tracking_number: str) -> TrackingInfo | None:
+        """Public view of a report by tracking number; None if unknown.
+
+        Raises InvalidTrackingNumber (with a hint) when the number cannot be right.
+        """
+        ...
+
+
+class InvalidTrackingNumber(ValueError):
+    """A tracking number that cannot be right (bad check symbol, wrong length, unused letters).
+
+    `hint` is a short polite sentence in Bahasa Indonesia to show the citizen.
+    """
+
+    def __init__(self, hint: str) -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
+class TrackingEvent(BaseModel):
+    """One public step of a report's timeline (no officer names, no citizen data)."""
+
+    status: str
+    at: datetime
+    note: str = ""
+    photo_urls: list[str] = Field(default_factory=list)
+
+
+class TrackingInfo(BaseModel):
+    """What anyone holding the tracking number may see: no personal data."""
+
+    tracking_number: str
+    status: str
+    state: str = "open"  # Open311 status: open | closed
+    category: str = ""
+    kelurahan_code: str = ""
+    kelurahan_name: str = ""
+    created_at: datetime
+    updated_at: datetime | None = None
+    history: list[TrackingEvent] = Field(default_factory=list)
+    sla_flags: list[str] = Field(default_factory=list)  # "koordinasi" / "penyelesaian" when late

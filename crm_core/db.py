@@ -1,0 +1,148 @@
+"""The CRM core's own tables (own MetaData, apart from the intake's Alembic) and engine set-up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+DEFAULT_SQLITE_PATH = Path("var") / "crm_core.db"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the CRM core; use UTC-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CoreBase(DeclarativeBase):
+    """Declarative base with its own MetaData: SQLModel.metadata belongs to the pipeline."""
+
+
+class ServiceRequest(CoreBase):
+    """One citizen report inside the CRM core (Open311 calls it a service request)."""
+
+    __tablename__ = "crm_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(16), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    reference: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(64), default="lainnya")
+    opd: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(64), default="")
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text, default="")
+    kota_code: Mapped[str] = mapped_column(String(16), default="")
+    kecamatan_code: Mapped[str] = mapped_column(String(16), default="")
+    kelurahan_code: Mapped[str] = mapped_column(String(16), default="", index=True)
+    kelurahan_name: Mapped[str] = mapped_column(String(120), default="")
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    photo_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Personal data: never shown on the tracking page, never logged.
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    coordinated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the clock stops, so reports closed late stay counted (see crm_core/sla.py).
+    coordinated_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StatusEvent(CoreBase):
+    """One step of a report's history: who moved it, when, why, with which photos."""
+
+    __tablename__ = "crm_status_event"
+    __table_args__ = (Index("ix_crm_status_event_request", "request_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    request_id: Mapped[int] = mapped_column(ForeignKey("crm_request.id"))
+    from_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(32))
+    officer: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    photo_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Counter(CoreBase):
+    """Gap-free event sequence: bumping this row inside the event's transaction orders commits.
+
+    A plain autoincrement is not enough on PostgreSQL: a transaction holding seq 5 may commit
+    after one holding seq 6, and a poller that already read past 6 would miss 5 forever.
+    """
+
+    __tablename__ = "crm_counter"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the one writer; busy_timeout makes writers queue instead of
+    # failing at once (https://www.sqlite.org/wal.html, https://www.sqlite.org/c3ref/busy_timeout.html).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(database_url: str = "") -> Engine:
+    """Engine for the core's database; empty URL means the SQLite file var/crm_core.db."""
+    if not database_url:
+        DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    if not database_url.startswith("sqlite"):
+        return create_engine(database_url, pool_pre_ping=True)
+    engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_all(engine: Engine) -> None:
+    """Create the core's tables (idempotent) and its event counter row."""
+    CoreBase.metadata.create_all(engine)
+    with engine.begin() as conn:
+        exists = conn.execute(Counter.__table__.select().where(Counter.name == "event")).first()
+        if exists is None:
+            conn.execute(Counter.__table__.insert().values(name="event", value=0))

@@ -1,0 +1,331 @@
+"""CRMCore: create reports idempotently, move them through the lifecycle, list changes and SLA."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm_core import sla, tracking_numbers
+from crm_core.db import Counter, ServiceRequest, StatusEvent, create_all, make_engine
+from crm_core.records import Breach, Event, NewRequest, Request, SlaReport
+from crm_core.statuses import Status, check_transition, parse_status
+
+_MAX_NUMBER_ATTEMPTS = 8
+
+
+class RequestNotFound(LookupError):
+    """No report with that tracking number."""
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _check_photo_urls(photo_urls: Sequence[str]) -> list[str]:
+    urls = [url.strip() for url in photo_urls if url.strip()]
+    for url in urls:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError(f"foto harus berupa URL http(s): {url[:80]!r}")
+    return urls
+
+
+def _next_seq(session: Session) -> int:
+    # Written first in every write transaction: SQLite takes its write lock here (waiting on
+    # busy_timeout instead of failing on a stale read snapshot), PostgreSQL locks the row,
+    # so events commit in seq order.
+    stmt = (
+        update(Counter)
+        .where(Counter.name == "event")
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def _event(row: StatusEvent, tracking_number: str) -> Event:
+    return Event(
+        seq=row.seq,
+        tracking_number=tracking_number,
+        from_status=row.from_status,
+        status=row.status,
+        officer=row.officer,
+        note=row.note,
+        photo_urls=list(row.photo_urls or []),
+        at=row.at,
+    )
+
+
+def _request(
+    row: ServiceRequest, history: list[Event] | None = None, created: bool = False
+) -> Request:
+    return Request(
+        id=row.id,
+        tracking_number=row.tracking_number,
+        idempotency_key=row.idempotency_key,
+        reference=row.reference,
+        status=row.status,
+        category=row.category,
+        opd=row.opd,
+        channel=row.channel,
+        description=row.description,
+        address=row.address,
+        kota_code=row.kota_code,
+        kecamatan_code=row.kecamatan_code,
+        kelurahan_code=row.kelurahan_code,
+        kelurahan_name=row.kelurahan_name,
+        lat=row.lat,
+        lon=row.lon,
+        photo_urls=list(row.photo_urls or []),
+        contact_name=row.contact_name,
+        contact_phone=row.contact_phone,
+        contact_email=row.contact_email,
+        received_at=row.received_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        coordinated_at=row.coordinated_at,
+        resolved_at=row.resolved_at,
+        created=created,
+        history=history or [],
+    )
+
+
+class CRMCore:
+    """The embedded CRM core; safe to share between threads (each call is its own transaction)."""
+
+    def __init__(self, engine_or_url: Engine | str = "", clock: Callable[[], datetime] = utcnow):
+        self.engine = (
+            engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
+        )
+        self.clock = clock
+        create_all(self.engine)
+
+    def create_request(self, new: NewRequest) -> Request:
+        """Create a report in Menunggu, or return the one already made with this idempotency key."""
+        if not new.idempotency_key.strip():
+            raise ValueError("idempotency_key is required")
+        if not new.description.strip():
+            raise ValueError("description is required")
+        photos = _check_photo_urls(new.photo_urls)
+        existing = self.get_by_key(new.idempotency_key)
+        if existing is not None:
+            return existing
+        for _ in range(_MAX_NUMBER_ATTEMPTS):
+            try:
+                return self._insert(new, photos)
+            except IntegrityError:
+                # Either a concurrent push with the same key won (return its ticket) or the
+                # random tracking number collided (try another one).
+                existing = self.get_by_key(new.idempotency_key)
+                if existing is not None:
+                    return existing
+        raise RuntimeError("could not allocate a unique tracking number")
+
+    def _insert(self, new: NewRequest, photos: list[str]) -> Request:
+        now = self.clock()
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            seq = _next_seq(session)
+            row = ServiceRequest(
+                tracking_number=tracking_numbers.display(tracking_numbers.generate()),
+                idempotency_key=new.idempotency_key,
+                reference=new.reference,
+                status=Status.MENUNGGU.value,
+                category=new.category or "lainnya",
+                opd=new.opd,
+                channel=new.channel,
+                description=new.description,
+                address=new.address,
+                kota_code=new.kota_code,
+                kecamatan_code=new.kecamatan_code,
+                kelurahan_code=new.kelurahan_code,
+                kelurahan_name=new.kelurahan_name,
+                lat=new.lat,
+                lon=new.lon,
+                photo_urls=photos,
+                contact_name=new.contact_name,
+                contact_phone=new.contact_phone,
+                contact_email=new.contact_email,
+                received_at=new.received_at,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            first = StatusEvent(
+                seq=seq,
+                request_id=row.id,
+                from_status=None,
+                status=row.status,
+                officer="sistem",
+                note="Laporan diterima CRM.",
+                photo_urls=[],
+                at=now,
+            )
+            session.add(first)
+            session.flush()
+            return _request(row, [_event(first, row.tracking_number)], created=True)
+
+    def get_by_key(self, idempotency_key: str) -> Request | None:
+        """The report pushed with this idempotency key, if any."""
+        with Session(self.engine) as session:
+            row = session.scalars(
+                select(ServiceRequest).where(ServiceRequest.idempotency_key == idempotency_key)
+            ).first()
+            return None if row is None else _request(row)
+
+    def get(self, tracking_number: str, with_history: bool = True) -> Request | None:
+        """The report with this number (any accepted spelling); raises InvalidTrackingNumber."""
+        number = tracking_numbers.parse(tracking_number)
+        with Session(self.engine) as session:
+            row = session.scalars(
+                select(ServiceRequest).where(ServiceRequest.tracking_number == number)
+            ).first()
+            if row is None:
+                return None
+            return _request(row, self._history(session, row) if with_history else None)
+
+    def _history(self, session: Session, row: ServiceRequest) -> list[Event]:
+        events = session.scalars(
+            select(StatusEvent).where(StatusEvent.request_id == row.id).order_by(StatusEvent.seq)
+        )
+        return [_event(event, row.tracking_number) for event in events]
+
+    def search(
+        self,
+        *,
+        status: Sequence[str] = (),
+        reference: str = "",
+        kelurahan_code: str = "",
+        category: str = "",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Request]:
+        """Reports matching every given filter, newest first."""
+        stmt = select(ServiceRequest)
+        if status:
+            stmt = stmt.where(ServiceRequest.status.in_([parse_status(s).value for s in status]))
+        if reference:
+            stmt = stmt.where(ServiceRequest.reference == reference)
+        if kelurahan_code:
+            stmt = stmt.where(ServiceRequest.kelurahan_code == kelurahan_code)
+        if category:
+            stmt = stmt.where(ServiceRequest.category == category)
+        if start is not None:
+            stmt = stmt.where(ServiceRequest.created_at >= start)
+        if end is not None:
+            stmt = stmt.where(ServiceRequest.created_at <= end)
+        stmt = stmt.order_by(ServiceRequest.id.desc()).limit(limit).offset(offset)
+        with Session(self.engine) as session:
+            return [_request(row) for row in session.scalars(stmt)]
+
+    def transition(
+        self,
+        tracking_number: str,
+        to_status: str,
+        officer: str,
+        note: str = "",
+        photo_urls: Sequence[str] = (),
+    ) -> Request:
+        """Move a report one allowed step; raises TransitionNotAllowed or RequestNotFound."""
+        number = tracking_numbers.parse(tracking_number)
+        target = parse_status(to_status)
+        if not officer.strip():
+            raise ValueError("officer is required")
+        photos = _check_photo_urls(photo_urls)
+        now = self.clock()
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            seq = _next_seq(session)
+            row = session.scalars(
+                select(ServiceRequest).where(ServiceRequest.tracking_number == number)
+            ).first()
+            if row is None:
+                raise RequestNotFound(number)
+            current = Status(row.status)
+            check_transition(current, target, note, photos)
+            if row.coordinated_at is None:
+                row.coordinated_at = now
+                row.coordinated_late = sla.coordination_late(row.created_at, now, now)
+            if target is Status.SELESAI:
+                row.resolved_at = now
+                row.resolved_late = sla.resolution_late(row.created_at, now, now)
+            row.status = target.value
+            row.updated_at = now
+            session.add(
+                StatusEvent(
+                    seq=seq,
+                    request_id=row.id,
+                    from_status=current.value,
+                    status=target.value,
+                    officer=officer.strip(),
+                    note=note.strip(),
+                    photo_urls=photos,
+                    at=now,
+                )
+            )
+            session.flush()
+            return _request(row, self._history(session, row))
+
+    def status_changes(self, after_seq: int, limit: int = 500) -> list[Event]:
+        """Officer moves with seq > after_seq, oldest first (creation itself is not a change)."""
+        stmt = (
+            select(StatusEvent, ServiceRequest.tracking_number)
+            .join(ServiceRequest, ServiceRequest.id == StatusEvent.request_id)
+            .where(StatusEvent.seq > after_seq, StatusEvent.from_status.is_not(None))
+            .order_by(StatusEvent.seq)
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            return [_event(event, number) for event, number in session.execute(stmt)]
+
+    def sla_breaches(self, now: datetime | None = None, limit: int = 1000) -> SlaReport:
+        """Open reports past an SLA clock (listed, oldest first) and counts of all breaches."""
+        now = now or self.clock()
+        coord_cut = now - sla.COORDINATE_WITHIN
+        resolve_cut = now - sla.RESOLVE_WITHIN
+        open_ = ServiceRequest.status != Status.SELESAI.value
+        late_coord = (ServiceRequest.status == Status.MENUNGGU.value) & (
+            ServiceRequest.created_at < coord_cut
+        )
+        late_resolve = open_ & (ServiceRequest.created_at < resolve_cut)
+        with Session(self.engine) as session:
+
+            def count(cond: object) -> int:
+                return int(
+                    session.scalar(select(func.count()).select_from(ServiceRequest).where(cond))
+                )
+
+            breaches = [
+                Breach(
+                    row.tracking_number,
+                    clock,
+                    row.status,
+                    row.created_at,
+                    row.created_at + within,
+                    row.kelurahan_code,
+                    row.opd,
+                )
+                for clock, within, cond in (
+                    (sla.KOORDINASI, sla.COORDINATE_WITHIN, late_coord),
+                    (sla.PENYELESAIAN, sla.RESOLVE_WITHIN, late_resolve),
+                )
+                for row in session.scalars(
+                    select(ServiceRequest)
+                    .where(cond)
+                    .order_by(ServiceRequest.created_at)
+                    .limit(limit)
+                )
+            ]
+            return SlaReport(
+                breaches=breaches,
+                open_late_coordination=count(late_coord),
+                open_late_resolution=count(late_resolve),
+                closed_late_coordination=count(ServiceRequest.coordinated_late.is_(True)),
+                closed_late_resolution=count(ServiceRequest.resolved_late.is_(True)),
+            )
