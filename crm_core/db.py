@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from crm_core.records import Event, Request
 
 DEFAULT_SQLITE_PATH = Path("var") / "crm_core.db"
 
@@ -112,6 +115,34 @@ class Counter(CoreBase):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+_REQUEST_COLUMNS = [
+    f.name for f in dataclasses.fields(Request) if f.name not in {"created", "history"}
+]
+
+
+def to_event(row: StatusEvent, tracking_number: str) -> Event:
+    """A history row as a plain value."""
+    return Event(
+        seq=row.seq,
+        tracking_number=tracking_number,
+        from_status=row.from_status,
+        status=row.status,
+        officer=row.officer,
+        note=row.note,
+        photo_urls=list(row.photo_urls or []),
+        at=row.at,
+    )
+
+
+def to_request(
+    row: ServiceRequest, history: list[Event] | None = None, created: bool = False
+) -> Request:
+    """A report row as a plain value (usable after its session closed)."""
+    values = {name: getattr(row, name) for name in _REQUEST_COLUMNS}
+    values["photo_urls"] = list(values["photo_urls"] or [])
+    return Request(**values, created=created, history=history or [])
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

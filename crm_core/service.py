@@ -11,7 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_core import sla, tracking_numbers
-from crm_core.db import Counter, ServiceRequest, StatusEvent, create_all, make_engine
+from crm_core.db import (
+    Counter,
+    ServiceRequest,
+    StatusEvent,
+    create_all,
+    make_engine,
+    to_event,
+    to_request,
+)
 from crm_core.records import Breach, Event, NewRequest, Request, SlaReport
 from crm_core.statuses import Status, check_transition, parse_status
 
@@ -46,53 +54,6 @@ def _next_seq(session: Session) -> int:
         .returning(Counter.value)
     )
     return int(session.execute(stmt).scalar_one())
-
-
-def _event(row: StatusEvent, tracking_number: str) -> Event:
-    return Event(
-        seq=row.seq,
-        tracking_number=tracking_number,
-        from_status=row.from_status,
-        status=row.status,
-        officer=row.officer,
-        note=row.note,
-        photo_urls=list(row.photo_urls or []),
-        at=row.at,
-    )
-
-
-def _request(
-    row: ServiceRequest, history: list[Event] | None = None, created: bool = False
-) -> Request:
-    return Request(
-        id=row.id,
-        tracking_number=row.tracking_number,
-        idempotency_key=row.idempotency_key,
-        reference=row.reference,
-        status=row.status,
-        category=row.category,
-        opd=row.opd,
-        channel=row.channel,
-        description=row.description,
-        address=row.address,
-        kota_code=row.kota_code,
-        kecamatan_code=row.kecamatan_code,
-        kelurahan_code=row.kelurahan_code,
-        kelurahan_name=row.kelurahan_name,
-        lat=row.lat,
-        lon=row.lon,
-        photo_urls=list(row.photo_urls or []),
-        contact_name=row.contact_name,
-        contact_phone=row.contact_phone,
-        contact_email=row.contact_email,
-        received_at=row.received_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        coordinated_at=row.coordinated_at,
-        resolved_at=row.resolved_at,
-        created=created,
-        history=history or [],
-    )
 
 
 class CRMCore:
@@ -168,7 +129,7 @@ class CRMCore:
             )
             session.add(first)
             session.flush()
-            return _request(row, [_event(first, row.tracking_number)], created=True)
+            return to_request(row, [to_event(first, row.tracking_number)], created=True)
 
     def get_by_key(self, idempotency_key: str) -> Request | None:
         """The report pushed with this idempotency key, if any."""
@@ -176,7 +137,7 @@ class CRMCore:
             row = session.scalars(
                 select(ServiceRequest).where(ServiceRequest.idempotency_key == idempotency_key)
             ).first()
-            return None if row is None else _request(row)
+            return None if row is None else to_request(row)
 
     def get(self, tracking_number: str, with_history: bool = True) -> Request | None:
         """The report with this number (any accepted spelling); raises InvalidTrackingNumber."""
@@ -187,13 +148,13 @@ class CRMCore:
             ).first()
             if row is None:
                 return None
-            return _request(row, self._history(session, row) if with_history else None)
+            return to_request(row, self._history(session, row) if with_history else None)
 
     def _history(self, session: Session, row: ServiceRequest) -> list[Event]:
         events = session.scalars(
             select(StatusEvent).where(StatusEvent.request_id == row.id).order_by(StatusEvent.seq)
         )
-        return [_event(event, row.tracking_number) for event in events]
+        return [to_event(event, row.tracking_number) for event in events]
 
     def search(
         self,
@@ -223,7 +184,7 @@ class CRMCore:
             stmt = stmt.where(ServiceRequest.created_at <= end)
         stmt = stmt.order_by(ServiceRequest.id.desc()).limit(limit).offset(offset)
         with Session(self.engine) as session:
-            return [_request(row) for row in session.scalars(stmt)]
+            return [to_request(row) for row in session.scalars(stmt)]
 
     def transition(
         self,
@@ -270,7 +231,7 @@ class CRMCore:
                 )
             )
             session.flush()
-            return _request(row, self._history(session, row))
+            return to_request(row, self._history(session, row))
 
     def status_changes(self, after_seq: int, limit: int = 500) -> list[Event]:
         """Officer moves with seq > after_seq, oldest first (creation itself is not a change)."""
@@ -282,7 +243,7 @@ class CRMCore:
             .limit(limit)
         )
         with Session(self.engine) as session:
-            return [_event(event, number) for event, number in session.execute(stmt)]
+            return [to_event(event, number) for event, number in session.execute(stmt)]
 
     def sla_breaches(self, now: datetime | None = None, limit: int = 1000) -> SlaReport:
         """Open reports past an SLA clock (listed, oldest first) and counts of all breaches."""
