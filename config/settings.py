@@ -137,7 +137,9 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="", validation_alias=AliasChoices("DATABASE_URL", "INTAKE_DATABASE_URL")
     )
-    redis_url: str = Field(default="", validation_alias=AliasChoices("REDIS_URL", "INTAKE_REDIS_URL"))
+    redis_url: str = Field(
+        default="", validation_alias=AliasChoices("REDIS_URL", "INTAKE_REDIS_URL")
+    )
     var_dir: Path = VAR_DIR
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"

@@ -1,0 +1,169 @@
+"""The one sink every connector calls: store the raw message (idempotent), enqueue, acknowledge."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from connectors.contract import InboundMessage
+from pipeline.models import InboxMessage, PollerCheckpoint, utcnow
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Ack:
+    """What the sink tells a connector: the inbox row, and whether this call created it."""
+
+    inbox_id: int
+    created: bool
+
+
+def _insert_stmt(dialect: str, values: dict[str, Any]) -> Any:
+    table = InboxMessage.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table).values(values)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(values)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        return insert(table).values(values).returning(table.c.id)
+    return stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"]).returning(
+        table.c.id
+    )
+
+
+def _row(msg: InboundMessage, state: str, error: str = "") -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "channel": msg.channel,
+        "external_id": msg.external_id,
+        "received_at": msg.received_at,
+        "stored_at": now,
+        "updated_at": now,
+        "state": state,
+        "error": error,
+        "sender_handle": msg.sender.handle[:255],
+        "conversation_id": msg.conversation_id[:255],
+        "correlation_id": uuid.uuid4().hex,
+        "attempts": 0,
+        "payload": json.loads(msg.model_dump_json()),
+    }
+
+
+def store(
+    conn: Connection, msg: InboundMessage, *, state: str = "received", error: str = ""
+) -> Ack:
+    """Insert one inbox row unless (channel, external_id) exists; one statement, no ORM."""
+    inserted = conn.execute(_insert_stmt(conn.dialect.name, _row(msg, state, error))).scalar()
+    if inserted is not None:
+        return Ack(inbox_id=int(inserted), created=True)
+    table = InboxMessage.__table__  # type: ignore[attr-defined]
+    existing = conn.execute(
+        select(table.c.id).where(
+            table.c.channel == msg.channel, table.c.external_id == msg.external_id
+        )
+    ).scalar_one()
+    return Ack(inbox_id=int(existing), created=False)
+
+
+def _enqueue(acks: Iterable[Ack]) -> None:
+    from pipeline.actors import process_message  # noqa: PLC0415  (broker must be configured)
+
+    for ack in acks:
+        if ack.created:
+            process_message.send(ack.inbox_id)
+
+
+def accept(msg: InboundMessage, *, hold_reason: str = "") -> Ack:
+    """Store a message (a redelivery is recognised, not stored twice), then enqueue it."""
+    from pipeline.db import get_engine  # noqa: PLC0415
+
+    state, error = ("held", hold_reason) if hold_reason else ("received", "")
+    with get_engine().begin() as conn:
+        ack = store(conn, msg, state=state, error=error)
+    log.info("inbox_stored", channel=msg.channel, inbox_id=ack.inbox_id, created=ack.created)
+    _enqueue([ack] if not hold_reason else [])
+    if hold_reason and ack.created:
+        from pipeline.actors import notify_held  # noqa: PLC0415
+
+        notify_held.send(ack.inbox_id)
+    return ack
+
+
+def accept_batch(channel: str, msgs: list[InboundMessage], cursor: dict[str, Any]) -> list[Ack]:
+    """Store a poller's batch and its checkpoint in one transaction, then enqueue."""
+    from pipeline.db import get_engine  # noqa: PLC0415
+
+    with get_engine().begin() as conn:
+        acks = [store(conn, msg) for msg in msgs]
+        _save_checkpoint(conn, channel, cursor, added=sum(a.created for a in acks))
+    log.info(
+        "inbox_batch_stored",
+        channel=channel,
+        received=len(msgs),
+        created=sum(a.created for a in acks),
+    )
+    _enqueue(acks)
+    return acks
+
+
+def store_malformed(
+    channel: str, external_id: str, raw: str | bytes | dict[str, Any], error: str
+) -> Ack:
+    """Keep a payload that could not be parsed, flagged for ops; nothing is dropped."""
+    from pipeline.db import get_engine  # noqa: PLC0415
+
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    msg = InboundMessage(
+        channel=channel, external_id=external_id or f"malformed-{uuid.uuid4().hex}", raw=raw
+    )
+    with get_engine().begin() as conn:
+        ack = store(conn, msg, state="malformed", error=error[:1000])
+    log.warning("inbox_malformed", channel=channel, inbox_id=ack.inbox_id, error=error[:200])
+    return ack
+
+
+def _save_checkpoint(conn: Connection, channel: str, cursor: dict[str, Any], added: int) -> None:
+    table = PollerCheckpoint.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    updated = conn.execute(
+        update(table)
+        .where(table.c.channel == channel)
+        .values(cursor=cursor, updated_at=now, items_total=table.c.items_total + added)
+    ).rowcount
+    if not updated:
+        conn.execute(
+            insert(table).values(channel=channel, cursor=cursor, updated_at=now, items_total=added)
+        )
+
+
+def load_checkpoint(channel: str) -> dict[str, Any] | None:
+    """The cursor a poller saved last, or None on first start."""
+    from pipeline.db import get_engine  # noqa: PLC0415
+
+    table = PollerCheckpoint.__table__  # type: ignore[attr-defined]
+    with get_engine().connect() as conn:
+        cursor = conn.execute(select(table.c.cursor).where(table.c.channel == channel)).scalar()
+    return dict(cursor) if cursor is not None else None
+
+
+def heartbeat(channel: str, *, lag_seconds: float | None = None, note: str = "") -> None:
+    """Record that a connector is alive and how far behind its provider it is."""
+    from pipeline.db import get_engine  # noqa: PLC0415
+
+    table = PollerCheckpoint.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    with get_engine().begin() as conn:
+        values = {"heartbeat_at": now, "lag_seconds": lag_seconds, "note": note[:500]}
+        if not conn.execute(
+            update(table).where(table.c.channel == channel).values(values)
+        ).rowcount:
+            conn.execute(insert(table).values(channel=channel, cursor={}, updated_at=now, **values))

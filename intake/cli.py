@@ -1,0 +1,241 @@
+"""The `intake` command: run, web, worker, clock, poll, replay, export, db, and the rest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Jakarta CRM intake: multi-channel complaint intake pipeline.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+SAMPLE = Path(__file__).parent / "samples" / "sample.jsonl"
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations (idempotent)."""
+    from intake.runtime import bootstrap  # noqa: PLC0415
+
+    bootstrap(auto_migrate=True)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve webhooks, the tracking page, health and metrics."""
+    import uvicorn  # noqa: PLC0415
+
+    from intake.runtime import bootstrap  # noqa: PLC0415
+    from web.app import create_app  # noqa: PLC0415
+
+    settings = bootstrap()
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(help="Worker processes (Redis broker only).")] = 1,
+    threads: Annotated[int, typer.Option(help="Threads per process.")] = 0,
+) -> None:
+    """Process the queue (needs REDIS_URL; the embedded mode runs its worker inside `run`)."""
+    from intake.runtime import bootstrap, run_worker, stop_on_signals  # noqa: PLC0415
+
+    settings = bootstrap()
+    if not settings.redis_url:
+        raise typer.BadParameter("REDIS_URL is not set: without Redis use `intake run`")
+    if processes > 1:
+        _supervise([sys.executable, "-m", "intake", "worker", "--threads", str(threads)], processes)
+        return
+    stop = threading.Event()
+    stop_on_signals(stop)
+    run_worker(settings, stop, threads or None)
+
+
+def _supervise(cmd: list[str], count: int) -> None:
+    """Run `count` copies of cmd; forward SIGTERM; exit when all have exited."""
+    import signal  # noqa: PLC0415
+
+    children = [subprocess.Popen(cmd) for _ in range(count)]  # noqa: S603
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    codes = [child.wait() for child in children]
+    raise typer.Exit(max(codes))
+
+
+@app.command()
+def clock() -> None:
+    """Periodic jobs: sweeper (stuck rows, retries, expired questions) and CRM status sync."""
+    from intake.runtime import bootstrap, start_clock, stop_on_signals  # noqa: PLC0415
+
+    settings = bootstrap()
+    stop = threading.Event()
+    stop_on_signals(stop)
+    for thread in start_clock(settings, stop):
+        thread.join()
+
+
+@app.command()
+def poll(
+    channel: Annotated[str, typer.Argument(help="Channel slug, e.g. email or twitter.")],
+) -> None:
+    """Run one pulled channel as a long-lived process."""
+    from connectors import poll_loop, registry  # noqa: PLC0415
+    from intake.runtime import bootstrap, stop_on_signals  # noqa: PLC0415
+
+    settings = bootstrap()
+    poller = registry.poller(channel, settings)
+    if poller is None:
+        raise typer.BadParameter(f"channel {channel!r} is not a configured pulled channel")
+    stop = threading.Event()
+    stop_on_signals(stop)
+    interval = getattr(getattr(settings, channel, None), "poll_interval_s", 60.0)
+    poll_loop.run(channel, poller, interval_s=interval, stop=stop)
+
+
+@app.command()
+def run(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    sample: Annotated[
+        bool, typer.Option(help="Replay the bundled sample complaints at start.")
+    ] = False,
+) -> None:
+    """Everything in one process: web, worker, clock and configured pollers (embedded default)."""
+    import uvicorn  # noqa: PLC0415
+
+    from intake.runtime import (  # noqa: PLC0415
+        bootstrap,
+        start_clock,
+        start_inprocess_worker,
+    )
+    from pipeline.broker import get_broker, is_in_process  # noqa: PLC0415
+    from web.app import create_app  # noqa: PLC0415
+
+    settings = bootstrap()
+    stop = threading.Event()
+    worker_ = start_inprocess_worker(settings) if is_in_process(get_broker(settings)) else None
+    start_clock(settings, stop)
+    _start_pollers(settings, stop)
+    if sample:
+        threading.Thread(target=_replay_sample, args=(settings,), daemon=True).start()
+    typer.echo(f"intake running: http://{host}:{port}/lacak  (Ctrl+C to stop)", err=True)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    finally:
+        stop.set()
+        if worker_ is not None:
+            worker_.stop(timeout=10_000)
+
+
+def _start_pollers(settings: object, stop: threading.Event) -> None:
+    from connectors import registry  # noqa: PLC0415
+
+    for channel in registry.pollable(settings):  # type: ignore[arg-type]
+        from connectors import poll_loop  # noqa: PLC0415
+
+        poller = registry.poller(channel, settings)  # type: ignore[arg-type]
+        interval = getattr(getattr(settings, channel, None), "poll_interval_s", 60.0)
+        threading.Thread(
+            target=poll_loop.run,
+            args=(channel, poller),
+            kwargs={"interval_s": interval, "stop": stop},
+            name=f"poll-{channel}",
+            daemon=True,
+        ).start()
+
+
+def _replay_sample(settings: object) -> None:
+    from intake import replay  # noqa: PLC0415
+
+    summary = replay.run(SAMPLE, settings)  # type: ignore[arg-type]
+    typer.echo(f"sample replayed: {json.dumps(summary)}", err=True)
+
+
+@app.command("replay")
+def replay_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="JSONL: one message per line."
+        ),
+    ],
+    timeout: Annotated[float, typer.Option(help="Give up waiting after this many seconds.")] = 3600,
+    spawn_workers: Annotated[
+        int, typer.Option(help="With REDIS_URL: start this many worker processes for the replay.")
+    ] = 0,
+) -> None:
+    """Feed a JSONL file through the whole pipeline; print one outcome line per input."""
+    from intake import replay  # noqa: PLC0415
+    from intake.runtime import bootstrap, start_inprocess_worker  # noqa: PLC0415
+    from pipeline.broker import get_broker, is_in_process  # noqa: PLC0415
+
+    settings = bootstrap()
+    worker_ = start_inprocess_worker(settings) if is_in_process(get_broker(settings)) else None
+    children = [
+        subprocess.Popen([sys.executable, "-m", "intake", "worker"])  # noqa: S603
+        for _ in range(spawn_workers if settings.redis_url else 0)
+    ]
+    try:
+        summary = replay.run(file, settings, timeout_s=timeout)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=60)
+        if worker_ is not None:
+            worker_.stop(timeout=30_000)
+    typer.echo("summary: " + ", ".join(f"{k}={v}" for k, v in sorted(summary.items())), err=True)
+
+
+@app.command()
+def export(
+    state: Annotated[list[str] | None, typer.Option(help="Only reports in this state.")] = None,
+    include_contact: Annotated[
+        bool, typer.Option(help="Include contact details (personal data: handle with care).")
+    ] = False,
+) -> None:
+    """Write reports as JSON lines to stdout (no personal data unless asked)."""
+    from intake.export import export_reports  # noqa: PLC0415
+    from intake.runtime import bootstrap  # noqa: PLC0415
+
+    bootstrap()
+    export_reports(sys.stdout, states=state or [], include_contact=include_contact)
+
+
+def _register_optional() -> None:
+    """Commands contributed by other areas of the code base."""
+    import importlib.util  # noqa: PLC0415
+
+    if importlib.util.find_spec("intake.normalize_cmd"):
+        from intake.normalize_cmd import normalize  # noqa: PLC0415
+
+        app.command("normalize")(normalize)
+    if importlib.util.find_spec("intake.crm_cmd"):
+        from intake.crm_cmd import crm_app  # noqa: PLC0415
+
+        app.add_typer(crm_app, name="crm")
+    if importlib.util.find_spec("intake.import_cmd"):
+        from intake.import_cmd import import_app  # noqa: PLC0415
+
+        app.add_typer(import_app, name="import")
+
+
+_register_optional()

@@ -1,0 +1,55 @@
+"""Thin dramatiq actors: take an id, load, call pure code, save with a guarded transition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dramatiq
+import structlog
+
+from pipeline import push, stages
+
+log = structlog.get_logger(__name__)
+
+ALL_ACTORS: list[dramatiq.Actor] = []  # type: ignore[type-arg]
+
+
+def _actor(fn: Callable[..., None]) -> dramatiq.Actor:  # type: ignore[type-arg]
+    actor = dramatiq.actor(fn, queue_name="intake", max_retries=8, min_backoff=500)
+    ALL_ACTORS.append(actor)
+    return actor
+
+
+def _run(after_commit: list[Callable[[], None]]) -> None:
+    for step in after_commit:
+        step()
+
+
+@_actor
+def process_message(inbox_id: int) -> None:
+    """A stored inbox message becomes a report (or a command answer, or a follow-up)."""
+    _run(stages.process_message(inbox_id))
+
+
+@_actor
+def triage_report(report_id: int) -> None:
+    """Decide ready / needs_info / needs_review / duplicate / rejected."""
+    _run(stages.triage_report(report_id))
+
+
+@_actor
+def push_report(report_id: int) -> None:
+    """Hand a ready report to the CRM core (idempotent) and queue the confirmation."""
+    _run(push.push_report(report_id))
+
+
+@_actor
+def send_reply(outbox_id: int) -> None:
+    """Send one outbox reply at most once."""
+    _run(push.send_reply(outbox_id))
+
+
+@_actor
+def notify_held(inbox_id: int) -> None:
+    """Tell a rate-limited sender, once per day, that their messages wait."""
+    _run(stages.notify_held(inbox_id))

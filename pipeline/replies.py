@@ -1,0 +1,85 @@
+"""What the citizen reads: short, polite Bahasa Indonesia templates, one per reply kind."""
+
+from __future__ import annotations
+
+from string import Template
+
+#: What to ask for, per missing item (triage's `missing` list).
+ASK_FOR: dict[str, str] = {
+    "description": "uraian singkat masalahnya (apa yang terjadi)",
+    "location": "alamat lengkap (nama jalan, RT/RW, kelurahan) atau kirim lokasi",
+    "address_detail": "detail alamat (nama jalan, RT/RW, kelurahan)",
+    "photo": "foto kondisi di lokasi",
+}
+
+TEMPLATES: dict[str, Template] = {
+    "confirmation": Template(
+        "Terima kasih, laporan Anda sudah kami terima dan diteruskan ke petugas. "
+        "Nomor laporan: $tracking_number. Cek status kapan saja dengan membalas: "
+        "STATUS $tracking_number"
+    ),
+    "duplicate": Template(
+        "Terima kasih. Masalah ini sudah dilaporkan warga lain dan sedang ditangani dengan "
+        "nomor laporan $tracking_number. Anda akan ikut menerima kabar perkembangannya."
+    ),
+    "followup": Template(
+        "Terima kasih, tambahan informasi Anda sudah kami gabungkan ke laporan $tracking_number."
+    ),
+    "needs_info": Template(
+        "Terima kasih atas laporan Anda. Agar dapat kami proses, mohon kirim $ask. "
+        "Balas pesan ini dalam $window jam."
+    ),
+    "in_review": Template(
+        "Terima kasih, laporan Anda (ref. $reference) sudah kami terima dan sedang diperiksa "
+        "petugas. Nomor laporan akan kami kirim setelah diverifikasi."
+    ),
+    "rejected": Template(
+        "Mohon maaf, laporan Anda (ref. $reference) tidak dapat kami proses: $reason. "
+        "Silakan kirim laporan baru bila ada masalah lain."
+    ),
+    "emergency": Template(
+        "Untuk keadaan darurat (kebakaran, kecelakaan, orang tenggelam) segera hubungi "
+        "Jakarta Siaga 112 (bebas pulsa). Laporan Anda tetap kami catat."
+    ),
+    "status": Template("Laporan $tracking_number: status $status$detail."),
+    "status_unknown": Template(
+        "Nomor laporan $tracking_number tidak kami temukan. Mohon periksa kembali nomornya."
+    ),
+    "status_invalid": Template("Nomor laporan tidak valid: $hint"),
+    "status_change": Template("Kabar laporan $tracking_number: status kini $status.$detail"),
+    "welcome": Template(
+        "Selamat datang di layanan pengaduan Pemprov DKI Jakarta (CRM). Ceritakan masalahnya, "
+        "sertakan alamat lengkap dan foto. Cek laporan: STATUS <nomor>."
+    ),
+    "rate_limited": Template(
+        "Mohon maaf, pesan Anda terlalu banyak dalam waktu singkat. Silakan coba lagi nanti."
+    ),
+}
+
+REJECT_REASONS: dict[str, str] = {
+    "spam": "pesan terdeteksi sebagai spam",
+    "profanity": "pesan mengandung kata-kata yang tidak pantas",
+    "outside_jakarta": "lokasi berada di luar wilayah DKI Jakarta",
+    "out_of_scope": "laporan di luar kewenangan Pemprov DKI Jakarta",
+}
+
+
+def render(kind: str, **values: object) -> str:
+    """The text of one reply kind, with its placeholders filled."""
+    return TEMPLATES[kind].substitute({k: str(v) for k, v in values.items()})
+
+
+def ask_for(missing: list[str]) -> str:
+    """'A, B dan C' for the items a citizen must still send."""
+    parts = [ASK_FOR[m] for m in missing if m in ASK_FOR]
+    if not parts:
+        return ASK_FOR["description"]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " serta " + parts[-1]
+
+
+def reject_reason(reasons: list[str]) -> str:
+    """The citizen-facing reason for a rejection."""
+    for reason in reasons:
+        if reason in REJECT_REASONS:
+            return REJECT_REASONS[reason]
+    return REJECT_REASONS["out_of_scope"]

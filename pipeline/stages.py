@@ -1,0 +1,300 @@
+"""What each actor does, as functions returning the messages to send once the work is committed."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from config.settings import get_settings
+from connectors.contract import InboundMessage, Location
+from normalizers.report import AreaMatch, ReportDraft, build_draft
+from pipeline import commands, dedupe, replies
+from pipeline.completeness import rules_for
+from pipeline.db import session_scope
+from pipeline.models import Attachment, CitizenContact, InboxMessage, Report, ReportFollower, utcnow
+from pipeline.outbox import enqueue_reply, handle_hash
+from pipeline.states import ReportState, transition
+from pipeline.triage import Decision, Outcome, TriageSettings, decide
+
+log = structlog.get_logger(__name__)
+AfterCommit = list[Callable[[], None]]
+
+
+def _send(actor_name: str, *args: Any) -> Callable[[], None]:
+    def step() -> None:
+        from pipeline import actors  # noqa: PLC0415  (actors import this module)
+
+        getattr(actors, actor_name).send(*args)
+
+    return step
+
+
+def new_reference() -> str:
+    """An intake reference for a report before the CRM numbers it (e.g. IN-7F3K2Q9XWM)."""
+    return "IN-" + uuid.uuid4().hex[:10].upper()
+
+
+def _mark_processed(session: Session, inbox: InboxMessage, report_id: int | None) -> None:
+    """received -> processed, guarded so a redelivered message is processed once."""
+    table = InboxMessage.__table__  # type: ignore[attr-defined]
+    moved = session.execute(
+        update(table)
+        .where(table.c.id == inbox.id, table.c.state == "received")
+        .values(state="processed", report_id=report_id, updated_at=utcnow())
+    ).rowcount
+    if not moved:
+        raise RuntimeError(f"inbox {inbox.id} was processed concurrently")
+
+
+def process_message(inbox_id: int) -> AfterCommit:
+    """Turn a stored message into a command answer, a follow-up, or a new report."""
+    after: AfterCommit = []
+    with session_scope() as session:
+        inbox = session.get(InboxMessage, inbox_id)
+        if inbox is None or inbox.state != "received":
+            return []
+        msg = InboundMessage.model_validate(inbox.payload)
+        command = commands.detect(msg.text)
+        if command is not None:
+            outbox_id = _answer_command(session, inbox, command)
+            _mark_processed(session, inbox, None)
+            return [_send("send_reply", outbox_id)] if outbox_id else []
+        msg = msg.model_copy(update={"text": commands.strip_lapor(msg.text)})
+        report = _open_needs_info(session, msg)
+        if report is not None:
+            _attach_followup(session, report, msg)
+        else:
+            report = _create_report(session, inbox, msg)
+        _save_attachments(session, inbox, msg, report.id or 0)
+        _mark_processed(session, inbox, report.id)
+        after.append(_send("triage_report", report.id))
+    log.info("message_processed", inbox_id=inbox_id, report_id=report.id)
+    return after
+
+
+def _answer_command(session: Session, inbox: InboxMessage, command: commands.Command) -> int | None:
+    if command.name == "welcome":
+        text = replies.render("welcome")
+    else:
+        from pipeline.tracking import status_text  # noqa: PLC0415
+
+        text = status_text(command.argument)
+    return enqueue_reply(
+        session,
+        dedupe_key=f"inbox:{inbox.id}:{command.name}",
+        kind=command.name,
+        inbox=inbox,
+        text=text,
+    )
+
+
+def _contact(session: Session, msg: InboundMessage) -> int | None:
+    if not msg.sender.handle or msg.anonymous:
+        return None
+    found = session.exec(
+        select(CitizenContact).where(
+            CitizenContact.channel == msg.channel, CitizenContact.handle == msg.sender.handle
+        )
+    ).first()
+    if found is None:
+        found = CitizenContact(channel=msg.channel, handle=msg.sender.handle, name=msg.sender.name)
+        session.add(found)
+        session.flush()
+    else:
+        found.last_seen_at = utcnow()
+    return found.id
+
+
+def _draft_values(draft: ReportDraft) -> dict[str, Any]:
+    area = draft.area
+    return {
+        "description": draft.description,
+        "original_text": draft.original_text,
+        "language": draft.language,
+        "address_text": draft.address_text[:500],
+        "street": area.street[:255],
+        "rt_rw": area.rt_rw[:32],
+        "landmark": area.landmark[:255],
+        "kota_code": area.kota_code,
+        "kecamatan_code": area.kecamatan_code,
+        "kelurahan_code": area.kelurahan_code,
+        "kelurahan_name": area.kelurahan_name[:100],
+        "location_confidence": area.confidence,
+        "lat": draft.lat,
+        "lon": draft.lon,
+        "location_source": draft.location_source,
+        "category": draft.category,
+        "category_confidence": draft.category_confidence,
+        "opd": draft.opd[:120],
+        "emergency": draft.emergency,
+        "photo_count": draft.photo_count,
+        "confidential": draft.confidential,
+        "anonymous": draft.anonymous,
+        "normalized": dataclasses.asdict(draft),
+    }
+
+
+def _create_report(session: Session, inbox: InboxMessage, msg: InboundMessage) -> Report:
+    draft = build_draft(msg)
+    report = Report(
+        reference=new_reference(),
+        inbox_message_id=inbox.id or 0,
+        channel=msg.channel,
+        conversation_id=_conversation_key(msg),
+        contact_id=_contact(session, msg),
+        **_draft_values(draft),
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def _conversation_key(msg: InboundMessage) -> str:
+    return (msg.conversation_id or msg.sender.handle)[:255]
+
+
+def _open_needs_info(session: Session, msg: InboundMessage) -> Report | None:
+    """The report of this conversation that is waiting for the citizen's answer, if any."""
+    key = _conversation_key(msg)
+    if not key:
+        return None
+    return session.exec(
+        select(Report)
+        .where(
+            Report.channel == msg.channel,
+            Report.conversation_id == key,
+            Report.state == ReportState.NEEDS_INFO.value,
+            Report.needs_info_until > utcnow(),
+        )  # type: ignore[operator]
+        .order_by(Report.id.desc())  # type: ignore[union-attr]
+    ).first()
+
+
+def _attach_followup(session: Session, report: Report, msg: InboundMessage) -> None:
+    """The citizen's answer completes the same draft, which goes back to triage."""
+    combined = msg.model_copy(
+        update={
+            "text": f"{report.original_text}\n{msg.text}".strip(),
+            "location": msg.location or _stored_location(report),
+        }
+    )
+    draft = build_draft(combined)
+    draft.photo_count += report.photo_count
+    values = _draft_values(draft)
+    values["normalized"]["photo_count"] = draft.photo_count
+    transition(session, report.id or 0, ReportState.NEEDS_INFO, ReportState.NEW, **values)
+
+
+def _stored_location(report: Report) -> Location | None:
+    if report.lat is None or report.lon is None:
+        return None
+    return Location(lat=report.lat, lon=report.lon, source=report.location_source or "shared")
+
+
+def _save_attachments(
+    session: Session, inbox: InboxMessage, msg: InboundMessage, report_id: int
+) -> None:
+    existing = {
+        a.position
+        for a in session.exec(
+            select(Attachment).where(Attachment.inbox_message_id == inbox.id)
+        ).all()
+    }
+    for position, media in enumerate(msg.media):
+        if position not in existing:
+            session.add(
+                Attachment(
+                    inbox_message_id=inbox.id or 0,
+                    report_id=report_id,
+                    position=position,
+                    source_url=media.url[:2000],
+                    path=media.path[:500],
+                    content_type=media.content_type,
+                    size=media.size or 0,
+                )
+            )
+
+
+def draft_of(report: Report) -> ReportDraft:
+    """The stored normalizer output of a report, as a draft again."""
+    data = dict(report.normalized)
+    area = AreaMatch(**data.pop("area", {}))
+    known = {f.name for f in dataclasses.fields(ReportDraft)}
+    return ReportDraft(area=area, **{k: v for k, v in data.items() if k in known})
+
+
+def triage_report(report_id: int) -> AfterCommit:
+    """Apply triage's decision to a report in state `new`."""
+    settings = get_settings()
+    with session_scope() as session:
+        report = session.get(Report, report_id)
+        if report is None or report.state != ReportState.NEW.value:
+            return []
+        decision = decide(
+            draft_of(report),
+            dedupe.candidates(session, report),
+            rules_for(report.channel),
+            TriageSettings(),
+            asked_before=report.info_requests > 0,
+        )
+        values: dict[str, Any] = {
+            "reasons": list(decision.reasons),
+            "duplicate_of": decision.duplicate_of,
+        }
+        if decision.outcome is Outcome.NEEDS_INFO:
+            window = timedelta(hours=settings.pipeline.needs_info_window_h)
+            values |= {
+                "needs_info_until": utcnow() + window,
+                "info_requests": report.info_requests + 1,
+            }
+        if not transition(
+            session, report_id, ReportState.NEW, ReportState(decision.outcome.value), **values
+        ):
+            return []
+        session.refresh(report)
+        after = _after_triage(session, report, decision)
+    log.info(
+        "report_triaged",
+        report_id=report_id,
+        outcome=decision.outcome.value,
+        reasons=list(decision.reasons),
+    )
+    return after
+
+
+def _after_triage(session: Session, report: Report, decision: Decision) -> AfterCommit:
+    from pipeline.notify import reply_for_triage  # noqa: PLC0415
+
+    if decision.outcome is Outcome.READY:
+        return [_send("push_report", report.id)]
+    if decision.outcome is Outcome.DUPLICATE and decision.duplicate_of:
+        session.add(
+            ReportFollower(
+                report_id=decision.duplicate_of, inbox_message_id=report.inbox_message_id
+            )
+        )
+    return [_send("send_reply", oid) for oid in reply_for_triage(session, report, decision) if oid]
+
+
+def notify_held(inbox_id: int) -> AfterCommit:
+    """One polite notice per sender per day while their messages are held (rate limit)."""
+    with session_scope() as session:
+        inbox = session.get(InboxMessage, inbox_id)
+        if inbox is None or inbox.state != "held" or not rules_for(inbox.channel).sends_replies:
+            return []
+        key = f"held:{inbox.channel}:{handle_hash(inbox.sender_handle)}:{utcnow():%Y%m%d}"
+        oid = enqueue_reply(
+            session,
+            dedupe_key=key,
+            kind="rate_limited",
+            inbox=inbox,
+            text=replies.render("rate_limited"),
+        )
+    return [_send("send_reply", oid)] if oid else []

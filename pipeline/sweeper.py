@@ -1,0 +1,152 @@
+"""Re-enqueue rows stuck past a deadline, expire unanswered questions: nothing waits forever."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from config.settings import Settings
+from pipeline import outbox
+from pipeline.db import session_scope
+from pipeline.models import CRMPush, InboxMessage, OutboxReply, Report, utcnow
+from pipeline.states import ReportState, transition
+
+log = structlog.get_logger(__name__)
+BATCH = 1000
+
+
+@dataclass
+class SweepResult:
+    """What one sweep re-enqueued or moved, by actor or action."""
+
+    requeued: dict[str, list[int]] = field(default_factory=dict)
+    expired_needs_info: int = 0
+
+    @property
+    def total(self) -> int:
+        """Rows touched."""
+        return sum(len(v) for v in self.requeued.values()) + self.expired_needs_info
+
+
+def _ids(session: Session, stmt: object) -> list[int]:
+    return [int(i) for i in session.exec(stmt).all()]  # type: ignore[call-overload]
+
+
+def find_stuck(session: Session, older_than: timedelta) -> dict[str, list[int]]:
+    """Rows whose next step should have happened by now, keyed by the actor that does it."""
+    cutoff = utcnow() - older_than
+    now = utcnow()
+    return {
+        "process_message": _ids(
+            session,
+            select(InboxMessage.id)
+            .where(InboxMessage.state == "received", InboxMessage.updated_at < cutoff)
+            .limit(BATCH),
+        ),
+        "triage_report": _ids(
+            session,
+            select(Report.id)
+            .where(Report.state == ReportState.NEW.value, Report.updated_at < cutoff)
+            .limit(BATCH),
+        ),
+        "push_report": _ids(
+            session,
+            select(Report.id)
+            .join(CRMPush, CRMPush.report_id == Report.id, isouter=True)
+            .where(
+                Report.state == ReportState.READY.value,
+                Report.updated_at < cutoff,
+                (CRMPush.updated_at == None) | (CRMPush.updated_at < cutoff),  # noqa: E711
+            )
+            .limit(BATCH),
+        ),
+        "send_reply": _ids(
+            session,
+            select(OutboxReply.id)
+            .where(
+                OutboxReply.state == "pending",
+                OutboxReply.next_attempt_at <= now,
+                OutboxReply.updated_at < cutoff,
+            )
+            .limit(BATCH),
+        ),
+    }
+
+
+_TABLES = {
+    "process_message": InboxMessage,
+    "triage_report": Report,
+    "push_report": Report,
+    "send_reply": OutboxReply,
+}
+
+
+def _touch(session: Session, requeued: dict[str, list[int]]) -> None:
+    """Stamp re-enqueued rows so the next sweep waits a full deadline before trying again."""
+    for name, ids in requeued.items():
+        if ids:
+            table = _TABLES[name].__table__  # type: ignore[attr-defined]
+            session.execute(update(table).where(table.c.id.in_(ids)).values(updated_at=utcnow()))
+
+
+def expire_needs_info(session: Session) -> int:
+    """Questions the citizen did not answer in time: the report goes to admin review."""
+    expired = session.exec(
+        select(Report).where(
+            Report.state == ReportState.NEEDS_INFO.value, Report.needs_info_until < utcnow()
+        )
+    ).all()  # type: ignore[operator]
+    moved = 0
+    for report in expired:
+        reasons = [*report.reasons, "no_answer"]
+        moved += transition(
+            session,
+            report.id or 0,
+            ReportState.NEEDS_INFO,
+            ReportState.NEEDS_REVIEW,
+            reasons=reasons,
+        )
+    return moved
+
+
+def sweep(
+    settings: Settings,
+    older_than: timedelta | None = None,
+    *,
+    sending_older_than: timedelta | None = None,
+    enqueue: bool = True,
+) -> SweepResult:
+    """One pass: reconcile interrupted replies, expire questions, re-enqueue stuck rows.
+
+    `sending_older_than` is kept separate: a reply in `sending` may be in a live worker's hands,
+    so it is only reconciled once it is surely abandoned.
+    """
+    older_than = (
+        older_than if older_than is not None else timedelta(seconds=settings.pipeline.stuck_after_s)
+    )
+    sending_older_than = max(sending_older_than or older_than, timedelta(seconds=30))
+    result = SweepResult()
+    with session_scope() as session:
+        retry = outbox.reconcile_stuck(session, settings, sending_older_than)
+        result.expired_needs_info = expire_needs_info(session)
+        result.requeued = find_stuck(session, older_than)
+        if enqueue:
+            _touch(session, result.requeued)
+    result.requeued["send_reply"] = sorted(set(result.requeued["send_reply"]) | set(retry))
+    if enqueue:
+        from pipeline import actors  # noqa: PLC0415
+
+        for name, ids in result.requeued.items():
+            for row_id in ids:
+                getattr(actors, name).send(row_id)
+    if result.total:
+        log.info(
+            "sweep",
+            **{k: len(v) for k, v in result.requeued.items()},
+            expired_needs_info=result.expired_needs_info,
+        )
+    return result
