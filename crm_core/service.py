@@ -159,8 +159,10 @@ class CRMCore:
     def search(
         self,
         *,
-        status: Sequence[str] = (),
+        status: Sequence[str] | None = None,
+        tracking_numbers_in: Sequence[str] = (),
         reference: str = "",
+        idempotency_key: str = "",
         kelurahan_code: str = "",
         category: str = "",
         start: datetime | None = None,
@@ -168,16 +170,21 @@ class CRMCore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Request]:
-        """Reports matching every given filter, newest first."""
+        """Reports matching every given filter, newest first (status=[] matches nothing)."""
         stmt = select(ServiceRequest)
-        if status:
+        if status is not None:
             stmt = stmt.where(ServiceRequest.status.in_([parse_status(s).value for s in status]))
-        if reference:
-            stmt = stmt.where(ServiceRequest.reference == reference)
-        if kelurahan_code:
-            stmt = stmt.where(ServiceRequest.kelurahan_code == kelurahan_code)
-        if category:
-            stmt = stmt.where(ServiceRequest.category == category)
+        if tracking_numbers_in:
+            numbers = [tracking_numbers.parse(n) for n in tracking_numbers_in]
+            stmt = stmt.where(ServiceRequest.tracking_number.in_(numbers))
+        for column, value in (
+            (ServiceRequest.reference, reference),
+            (ServiceRequest.idempotency_key, idempotency_key),
+            (ServiceRequest.kelurahan_code, kelurahan_code),
+            (ServiceRequest.category, category),
+        ):
+            if value:
+                stmt = stmt.where(column == value)
         if start is not None:
             stmt = stmt.where(ServiceRequest.created_at >= start)
         if end is not None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from crm_client.base import CRMReport
+from crm_core.api import create_app
+from crm_core.serve import ServedApp
 from crm_core.service import CRMCore
 
 
@@ -43,3 +45,13 @@ def report():
         return CRMReport(**fields)
 
     return make
+
+
+API_KEY = "kunci-uji-crm"
+
+
+@pytest.fixture
+def served_core(core):
+    """The core's standalone app (Open311 + officer API) over real HTTP."""
+    with ServedApp(create_app(core, api_key=API_KEY)) as served:
+        yield served
