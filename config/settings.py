@@ -104,6 +104,9 @@ class CRMSettings(BaseModel):
     timeout_s: float = 10.0
     max_attempts: int = 6
     status_poll_interval_s: float = 60.0
+    push_attempts: int = 3  # in-call attempts of one push (the actor retries on top of these)
+    # our category -> the Open311 server's service_code; "*" is the fallback for the rest
+    service_codes: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("backend")
     @classmethod
