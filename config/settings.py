@@ -76,6 +76,13 @@ class EmailSettings(BaseModel):
     smtp_starttls: bool = True
     from_address: str = ""
     poll_interval_s: float = 60.0
+    smtp_ssl: bool = False  # implicit TLS (port 465) instead of STARTTLS
+    smtp_username: str = ""  # empty: the IMAP username
+    smtp_password: SecretStr | None = None  # unset: the IMAP password
+    idle: bool = True  # IMAP IDLE (RFC 2177) when the server offers it; else plain polling
+    batch_size: int = Field(default=100, ge=1, le=5000)
+    max_attachment_bytes: int = 10_000_000
+    timeout_s: float = 30.0
 
 
 class Lapor1708Settings(BaseModel):

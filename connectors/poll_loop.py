@@ -56,9 +56,14 @@ class Sink(Protocol):
         """Record liveness and lag."""
 
 
-def backoff_delay(attempt: int, retry_after: float | None = None, *,
-                  rng: random.Random | None = None,
-                  base: float = BACKOFF_BASE_S, cap: float = BACKOFF_CAP_S) -> float:
+def backoff_delay(
+    attempt: int,
+    retry_after: float | None = None,
+    *,
+    rng: random.Random | None = None,
+    base: float = BACKOFF_BASE_S,
+    cap: float = BACKOFF_CAP_S,
+) -> float:
     """Seconds before retry number `attempt` (1-based): full jitter, never before retry_after."""
     # "Full jitter" from the AWS Architecture Blog, "Exponential Backoff And Jitter" (2015):
     # spreads restarted pollers apart instead of letting them hit a recovering provider together.
@@ -95,8 +100,9 @@ def _note(poller: Poller) -> str:
     return str(getattr(poller, "note", "") or "")
 
 
-def poll_once(channel: str, poller: Poller, sink: Sink, cursor: dict[str, Any] | None
-              ) -> tuple[list[InboundMessage], dict[str, Any]]:
+def poll_once(
+    channel: str, poller: Poller, sink: Sink, cursor: dict[str, Any] | None
+) -> tuple[list[InboundMessage], dict[str, Any]]:
     """One batch: fetch after cursor, store malformed items, then rows + new cursor together."""
     msgs, new_cursor = poller.fetch(cursor)
     # store_malformed is idempotent on external_id, so a crash between it and accept_batch
@@ -126,8 +132,15 @@ def _stop_for_human(channel: str, sink: Sink, exc: AuthFailed | BadConfig) -> Po
     return PollerStopped(message)
 
 
-def run(channel: str, poller: Poller, *, interval_s: float, stop: threading.Event,
-        sink: Sink | None = None, rng: random.Random | None = None) -> None:
+def run(
+    channel: str,
+    poller: Poller,
+    *,
+    interval_s: float,
+    stop: threading.Event,
+    sink: Sink | None = None,
+    rng: random.Random | None = None,
+) -> None:
     """Poll until `stop` is set (finishing the batch in hand); PollerStopped on auth/config."""
     sink = sink or _default_sink()  # type: ignore[assignment]
     assert sink is not None
@@ -145,8 +158,14 @@ def run(channel: str, poller: Poller, *, interval_s: float, stop: threading.Even
             attempt += 1
             retry_after = getattr(exc, "retry_after", None)
             delay = backoff_delay(attempt, retry_after, rng=rng)
-            log.warning("poller_backoff", channel=channel, attempt=attempt,
-                        delay_s=round(delay, 1), error=type(exc).__name__, detail=str(exc)[:200])
+            log.warning(
+                "poller_backoff",
+                channel=channel,
+                attempt=attempt,
+                delay_s=round(delay, 1),
+                error=type(exc).__name__,
+                detail=str(exc)[:200],
+            )
             _safe_heartbeat(sink, channel, None, f"retrying in {delay:.0f}s: {str(exc)[:200]}")
             if isinstance(exc, DBAPIError):
                 loaded = False  # the checkpoint may not have been saved: read it back
@@ -167,4 +186,3 @@ def _safe_heartbeat(sink: Sink, channel: str, lag: float | None, note: str) -> N
         sink.heartbeat(channel, lag_seconds=lag, note=note)
     except DBAPIError as exc:  # a heartbeat is best effort; the next batch retries the DB
         log.warning("poller_heartbeat_failed", channel=channel, error=type(exc).__name__)
-

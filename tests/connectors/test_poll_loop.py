@@ -44,8 +44,12 @@ class ListPoller:
         chunk = self.texts[start : start + self.page]
         self.has_more = start + self.page < len(self.texts)
         received = datetime.now(UTC) - timedelta(minutes=5)
-        msgs = [InboundMessage(channel=self.channel, external_id=f"L-{start + i}", text=t,
-                               received_at=received) for i, t in enumerate(chunk)]
+        msgs = [
+            InboundMessage(
+                channel=self.channel, external_id=f"L-{start + i}", text=t, received_at=received
+            )
+            for i, t in enumerate(chunk)
+        ]
         return msgs, {"next": start + len(chunk)}
 
     def take_malformed(self) -> list[Malformed]:
@@ -64,8 +68,11 @@ def _run_until(poller: ListPoller, sink: MemorySink, done: Any, **kw: Any) -> No
             stop.set()
 
     poller.on_fetch = check
-    thread = threading.Thread(target=run, args=("lapor1708", poller),
-                              kwargs={"interval_s": 0.01, "stop": stop, "sink": sink, **kw})
+    thread = threading.Thread(
+        target=run,
+        args=("lapor1708", poller),
+        kwargs={"interval_s": 0.01, "stop": stop, "sink": sink, **kw},
+    )
     thread.start()
     thread.join(10)
     assert not thread.is_alive(), "poll loop did not return after stop was set"
@@ -92,8 +99,9 @@ def test_restart_in_the_middle_of_a_batch_loses_nothing_and_doubles_nothing() ->
     # simulate by having the sink refuse one batch, then a fresh process starts from the checkpoint
     second = ListPoller(COMPLAINTS)
     sink.fail_next_batches = 1
-    _run_until(second, sink, lambda: sink.checkpoints["lapor1708"].get("next") == 5,
-               rng=random.Random(1))
+    _run_until(
+        second, sink, lambda: sink.checkpoints["lapor1708"].get("next") == 5, rng=random.Random(1)
+    )
     assert sink.texts("lapor1708") == COMPLAINTS  # each exactly once, in order
 
 
@@ -101,8 +109,9 @@ def test_redelivered_items_after_lost_checkpoint_are_not_doubled() -> None:
     sink = MemorySink()
     _run_until(ListPoller(COMPLAINTS), sink, lambda: sink.checkpoints.get("lapor1708"))
     sink.checkpoints.clear()  # e.g. an operator reset the cursor: everything comes again
-    _run_until(ListPoller(COMPLAINTS), sink,
-               lambda: sink.checkpoints.get("lapor1708", {}).get("next") == 5)
+    _run_until(
+        ListPoller(COMPLAINTS), sink, lambda: sink.checkpoints.get("lapor1708", {}).get("next") == 5
+    )
     assert len(sink.rows) == len(COMPLAINTS)
 
 
@@ -132,8 +141,9 @@ def test_rate_limit_waits_at_least_retry_after(monkeypatch: pytest.MonkeyPatch) 
         (BadConfig("INTAKE_LAPOR1708__FEED_URL", "not set"), "INTAKE_LAPOR1708__FEED_URL"),
     ],
 )
-def test_auth_and_config_errors_stop_with_a_message_naming_the_cause(error: Exception,
-                                                                     expected: str) -> None:
+def test_auth_and_config_errors_stop_with_a_message_naming_the_cause(
+    error: Exception, expected: str
+) -> None:
     sink, poller = MemorySink(), ListPoller(COMPLAINTS)
     poller.failures = [error]
     with pytest.raises(PollerStopped, match=expected):

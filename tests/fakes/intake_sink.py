@@ -21,8 +21,9 @@ class MemorySink:
     fail_next_batches: int = 0  # simulate the database being down
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def accept_batch(self, channel: str, msgs: list[InboundMessage],
-                     cursor: dict[str, Any]) -> list[bool]:
+    def accept_batch(
+        self, channel: str, msgs: list[InboundMessage], cursor: dict[str, Any]
+    ) -> list[bool]:
         """Store rows and cursor atomically; returns created flags."""
         from sqlalchemy.exc import OperationalError  # noqa: PLC0415
 
