@@ -39,6 +39,10 @@ class MetaSettings(BaseModel):
     page_id: str = ""
     graph_base_url: str = "https://graph.facebook.com"
     graph_version: str = "v21.0"
+    # Outside Messenger's 24-hour window a message tag is required; ACCOUNT_UPDATE covers
+    # "a change in application status" (report status). Empty: no Messenger reply after 24 h.
+    messenger_tag: str = "ACCOUNT_UPDATE"
+    max_media_bytes: int = 5_000_000
 
 
 class TelegramSettings(BaseModel):
@@ -47,7 +51,10 @@ class TelegramSettings(BaseModel):
     bot_token: SecretStr | None = None
     webhook_secret: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
     mode: str = "webhook"  # webhook | polling
+    poll_timeout_s: int = 25  # getUpdates long-poll timeout
+    max_media_bytes: int = 5_000_000
 
 
 class TwitterSettings(BaseModel):
