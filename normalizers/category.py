@@ -1,0 +1,54 @@
+"""Complaint category and responsible OPD, from one data table (data/categories.csv)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from normalizers.gazetteer import fold
+
+TABLE = Path(__file__).parent / "data" / "categories.csv"
+FALLBACK = "lainnya"
+MIN_SCORE = 2.0  # below this no category is trusted
+
+
+def _load() -> tuple[dict[str, str], dict[str, list[tuple[str, float]]]]:
+    with TABLE.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    opd = {r["category"]: r["opd"] for r in rows}
+    phrases: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for r in rows:
+        for item in filter(None, r["keywords"].split("|")):
+            phrase, _, weight = item.partition(":")
+            phrases[fold(phrase)].append((r["category"], float(weight or 1)))
+    return opd, phrases
+
+
+OPD, _PHRASES = _load()
+CATEGORIES: tuple[str, ...] = tuple(OPD)
+_PATTERN = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASES, key=len, reverse=True)) + r")\b"
+)
+
+
+def scores(text: str) -> dict[str, float]:
+    """Keyword weight per category; each phrase counts once however often it is repeated."""
+    total: dict[str, float] = defaultdict(float)
+    for phrase in set(_PATTERN.findall(fold(text))):
+        for category, weight in _PHRASES[phrase]:
+            total[category] += weight
+    return total
+
+
+def classify(text: str) -> tuple[str, float, str]:
+    """(category slug, confidence 0-1, responsible OPD); 'lainnya' when nothing fits."""
+    ranked = sorted(scores(text).items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < MIN_SCORE:
+        return FALLBACK, 0.3, OPD[FALLBACK]
+    best, top = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    share = top / (top + runner_up)
+    confidence = min(0.97, (0.45 + 0.06 * top) * (0.4 + 0.6 * share))
+    return best, round(confidence, 2), OPD[best]

@@ -1,0 +1,144 @@
+"""Clean citizen text (greetings, signatures, mentions, hashtags, URLs, emoji, quoted mail), detect
+the language and spot emergencies that belong to Jakarta Siaga 112 rather than the CRM."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|id|co\.id|go\.id|ly|me)/\S*", re.IGNORECASE
+)
+_MENTION = re.compile(r"(?<![\w@])@\w{1,30}")
+_TRAILING_TAGS = re.compile(r"(?:\s*#\w+)+\s*$")
+_HASH = re.compile(r"#(\w+)")
+_SPACE = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+_REPEAT_PUNCT = re.compile(r"([!?.,])\1{1,}")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.!?;:])")
+# Reply history in e-mail: everything from the first quote header on is somebody else's words.
+_QUOTE_START = re.compile(
+    r"^(?:>|-{2,}\s*(?:original message|pesan asli|forwarded message)|on .{4,80} wrote:|"
+    r"pada .{4,80} menulis:|from: |dari: |sent from my|dikirim dari|-- ?$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_GREETING = re.compile(
+    r"^\s*(?:(?:assalamu['’]?alaikum|asw|ass)\W*(?:wr\.?\s*wb\.?|warahmatullahi\s+wabarakatuh)?"
+    r"|selamat\s+(?:pagi|siang|sore|malam)|salam\s+sejahtera|permisi|maaf\s+mengganggu"
+    r"|(?:halo|hallo|hai|hi|hello|dear)\b(?:\s+(?:min|mimin|admin|kak|pak|bu|bapak|ibu))?"
+    r"|(?:min|mimin|admin)\b"
+    r"|(?:pagi|siang|sore|malam)\s+(?:min|mimin|admin)\b"
+    r"|(?:kepada\s+)?yth\.?\s+[^,.\n]{0,60}|dengan\s+hormat)\s*[,.!:;\-]*\s*",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"(?:\n|[.!]\s+)(?:salam|hormat\s+(?:saya|kami)|terima\s*kasih|terimakasih|thanks|thank\s+you|"
+    r"wassalam\w*|regards|tabik)\b[^\n]{0,40}(?:\n[^\n]{0,40}){0,3}\s*$",
+    re.IGNORECASE,
+)
+_EMOJI_CATEGORIES = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
+_EMOJI_EXTRA = frozenset({"\u200d", "\ufe0f", "\ufe0e", "\u20e3"})
+
+
+def _strip_emoji(text: str) -> str:
+    return "".join(
+        " "
+        if ch in _EMOJI_EXTRA
+        or (ord(ch) > 0x2000 and unicodedata.category(ch) in _EMOJI_CATEGORIES)
+        else ch
+        for ch in text
+    )
+
+
+def _cut_quoted(text: str) -> str:
+    m = _QUOTE_START.search(text)
+    return text[: m.start()] if m and m.start() > 0 else text
+
+
+def clean(text: str) -> str:
+    """The citizen's words without greeting, signature, quoted mail, URLs, mentions, emoji."""
+    text = _cut_quoted(text.replace("\r\n", "\n"))
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _TRAILING_TAGS.sub("", text)
+    text = _HASH.sub(r"\1", text)
+    text = _strip_emoji(text)
+    text = _REPEAT_PUNCT.sub(r"\1", text)
+    for _ in range(3):  # "Halo min, selamat pagi, ..." stacks greetings
+        stripped = _GREETING.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    text = _CLOSING.sub("", text)
+    text = _SPACE.sub(" ", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _BLANK_LINES.sub("\n", text)
+    return "\n".join(line.strip() for line in text.strip().splitlines()).strip(" ,.;:-\n")
+
+
+_WORD = re.compile(r"[a-z]+")
+_ID_WORDS = """yang dan di ke dari ini itu ada tidak sudah belum dengan untuk sangat mohon tolong
+jalan warga banyak karena sejak kami saya kita juga bisa akan atau pak bu min sampah rusak banjir
+gak nggak tdk yg dgn udah lagi sama kalau kalo buat"""
+_EN_WORDS = """the and is are of to in on at for this that there please with has have not been
+was were road street near my our it from"""
+_STOPWORDS = {"id": frozenset(_ID_WORDS.split()), "en": frozenset(_EN_WORDS.split())}
+
+
+def detect_language(text: str) -> str:
+    """'id', 'en' or 'und' from function words; short Indonesian slang still counts as 'id'."""
+    words = _WORD.findall(text.lower())
+    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    best = max(scores, key=lambda k: scores[k])
+    if scores[best] == 0:
+        return "und"
+    return best if scores[best] > scores["en" if best == "id" else "id"] else "id"
+
+
+# (kind, pattern) in priority order; each kind is what the reply names when pointing to 112.
+EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        (
+            "kebakaran",
+            r"\b(?:kebakaran|terbakar|dilalap api|api (?:membesar|besar)|ada api|fire)\b",
+        ),
+        ("tenggelam", r"\b(?:tenggelam|hanyut|terseret arus|drown\w*)\b"),
+        (
+            "kecelakaan",
+            r"\b(?:kecelakaan|tabrakan|ditabrak|menabrak|terlindas|tertabrak|laka lantas"
+            r"|accident)\b",
+        ),
+        (
+            "korban_jiwa",
+            r"\b(?:meninggal dunia|tewas|korban jiwa|tidak sadarkan diri|pingsan|berdarah"
+            r"|luka parah)\b",
+        ),
+        ("bangunan_roboh", r"\b(?:roboh|ambruk|runtuh)\b.{0,40}\b(?:menimpa|tertimpa|korban)\b"),
+        ("pohon_menimpa", r"\bpohon\b.{0,30}\b(?:menimpa|tertimpa)\b"),
+        ("gas_bocor", r"\b(?:gas bocor|kebocoran gas|bau gas)\b"),
+        (
+            "listrik_bahaya",
+            r"\b(?:tersetrum|kesetrum|tersengat listrik"
+            r"|kabel listrik (?:terbakar|meledak|putus))\b",
+        ),
+        (
+            "kriminal",
+            r"\b(?:perampokan|dirampok|begal|dibegal|penusukan|ditusuk|penculikan|tawuran)\b",
+        ),
+        ("evakuasi", r"\b(?:terjebak banjir|butuh evakuasi|minta evakuasi|perlu evakuasi)\b"),
+    )
+)
+_NOT_NOW = re.compile(
+    r"\b(?:bekas|sisa|pasca|rawan|mencegah|pencegahan|simulasi|latihan)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def detect_emergency(text: str) -> str:
+    """'' or the kind of emergency (kebakaran, kecelakaan, tenggelam ...) the text reports."""
+    for kind, pattern in EMERGENCIES:
+        for m in pattern.finditer(text):
+            if not _NOT_NOW.search(text[max(0, m.start() - 25) : m.start()]):
+                return kind
+    return ""

@@ -1,0 +1,89 @@
+"""Free text to Kemendagri areas, with texts written the way citizens write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from normalizers.address import parse_address
+
+
+@pytest.mark.parametrize(
+    ("text", "kelurahan"),
+    [
+        ("Jalan berlubang di Jl. Kramat Raya, Kel. Kenari, Kec. Senen, Jakpus", "31.71.04.1002"),
+        ("Banyak sampah menumpuk di Kelurahan Cideng kecamatan gambir", "31.71.01.1002"),
+        ("Rt.005 Rw.012 kel. Pondok Kelapa, Duren Sawit", "31.75.07.1004"),
+        ("got mampet di kel. cilandak timor, pasar minggu", "31.74.04.1003"),  # typo
+        ("Banjir di kel tengah kec kramat jati", "31.75.04.1002"),
+        ("trotoar rusak di kawasan Kemang, Jaksel", "31.74.03.1002"),  # alias -> Kel. Bangka
+        ("sampah di pinggir kali Pejaten Timur, Pasar Minggu", "31.74.04.1005"),
+    ],
+)
+def test_named_kelurahan_is_found_with_confidence(text: str, kelurahan: str) -> None:
+    match = parse_address(text)
+    assert match.kelurahan_code == kelurahan
+    assert match.confidence >= 0.8
+    assert match.kecamatan_code == kelurahan.rsplit(".", 1)[0]
+    assert match.has_address
+
+
+def test_street_rt_rw_and_landmark_are_extracted() -> None:
+    match = parse_address("Lampu PJU mati di Jl. Kenari II RT 05/RW 03 depan SDN Kenari 07, Senen")
+    assert match.street == "Jl. Kenari II"
+    assert match.rt_rw == "RT 005/RW 003"
+    assert match.landmark.startswith("depan SDN Kenari 07")
+
+
+def test_common_noun_jalan_is_not_a_street() -> None:
+    assert parse_address("jalan rusak parah sudah lama").street == ""
+
+
+def test_name_of_kelurahan_and_kecamatan_alike_is_not_confident() -> None:
+    match = parse_address("Lampu jalan mati di daerah Menteng")
+    assert match.kecamatan_code == "31.71.06"
+    assert match.confidence < 0.8
+    assert match.candidates
+
+
+def test_directional_base_name_returns_candidates_not_a_guess() -> None:
+    match = parse_address("Genangan air di Sunter depan mall")
+    assert match.kecamatan_code == "31.72.02"
+    assert match.kelurahan_code == ""
+    codes = {c["kelurahan_code"] for c in match.candidates}
+    assert {"31.72.02.1002", "31.72.02.1006"} <= codes
+
+
+def test_conflicting_kecamatan_lowers_confidence() -> None:
+    match = parse_address("Kel. Cideng, Kec. Tebet")
+    assert match.confidence < 0.8
+
+
+def test_street_named_after_another_area_is_weak() -> None:
+    match = parse_address("Jalan berlubang di Jl. Pasar Minggu Raya")
+    assert match.confidence < 0.8
+
+
+def test_outside_jakarta_is_flagged() -> None:
+    match = parse_address("Pohon tumbang di Jl. Margonda, Depok")
+    assert match.outside_jakarta
+    assert match.kelurahan_code == ""
+    assert match.outside_region == "Kota Depok"
+
+
+def test_jakarta_street_named_after_a_city_is_not_outside() -> None:
+    match = parse_address("jalan berlubang di Jl. Raya Bogor km 20, Kel. Tengah, Kramat Jati")
+    assert not match.outside_jakarta
+    assert match.kelurahan_code == "31.75.04.1002"
+
+
+def test_text_without_address_says_so() -> None:
+    match = parse_address("tolong min, sudah 3 hari sampah tidak diangkut")
+    assert not match.has_address
+    assert match.kelurahan_code == match.kecamatan_code == match.kota_code == ""
+    assert match.confidence == 0.0
+
+
+def test_kota_only() -> None:
+    match = parse_address("banjir dimana-mana di Jakarta Timur")
+    assert match.kota_code == "31.75"
+    assert match.kecamatan_code == ""
