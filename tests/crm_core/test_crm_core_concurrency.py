@@ -1,0 +1,67 @@
+"""Many workers at once, on SQLite and PostgreSQL: one ticket per key, every status change seen once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from crm_core.service import CRMCore
+
+PHOTO = "https://media.example.org/selesai.jpg"
+LIFECYCLE = ("Koordinasi", "Proses", "Tindak Lanjut", "Validasi", "Selesai")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_core(request, tmp_path) -> CRMCore:
+    if request.param == "postgres":
+        return CRMCore(request.getfixturevalue("pg_database_url"))
+    return CRMCore(f"sqlite:///{tmp_path / 'crm_core.db'}")
+
+
+def test_duplicate_pushes_from_many_threads_make_one_ticket_each(any_core, new_report):
+    keys = [f"intake:rpt-{i:03d}" for i in range(10)] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(
+            pool.map(lambda key: any_core.create_request(new_report(key)).tracking_number, keys)
+        )
+    by_key: dict[str, set[str]] = {}
+    for key, number in zip(keys, numbers, strict=True):
+        by_key.setdefault(key, set()).add(number)
+    assert all(len(found) == 1 for found in by_key.values())
+    assert len(any_core.search(limit=1000)) == 10
+
+
+def test_a_poller_sees_every_status_change_exactly_once(any_core, new_report):
+    numbers = [
+        any_core.create_request(new_report(f"intake:rpt-{i:03d}")).tracking_number
+        for i in range(12)
+    ]
+    done = threading.Event()
+    seen: list[tuple[str, str, int]] = []
+
+    def poll() -> None:
+        cursor = 0
+        while True:
+            finished = done.is_set()
+            for change in any_core.status_changes(cursor):
+                seen.append((change.tracking_number, change.status, change.seq))
+                cursor = change.seq
+            if finished:
+                return
+
+    def walk(number: str) -> None:
+        for status in LIFECYCLE:
+            photos = [PHOTO] if status == "Tindak Lanjut" else []
+            any_core.transition(number, status, officer="petugas", photo_urls=photos)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(walk, numbers))
+    done.set()
+    poller.join(timeout=60)
+    assert sorted((n, s) for n, s, _ in seen) == sorted((n, s) for n in numbers for s in LIFECYCLE)
+    seqs = [seq for _, _, seq in seen]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
