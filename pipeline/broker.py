@@ -33,11 +33,6 @@ DEAD_MESSAGE_TTL_MS = 7 * 24 * 3600 * 1000
 _lock = threading.Lock()
 _configured: dramatiq.Broker | None = None
 
-# Actors bind to the global broker when declared: set a placeholder before any actor module is
-# imported so dramatiq never creates its own default RedisBroker behind our back.
-dramatiq.set_broker(StubBroker(middleware=[]))
-
-
 def _middleware() -> list[dramatiq.Middleware]:
     return [
         AgeLimit(),
@@ -47,6 +42,14 @@ def _middleware() -> list[dramatiq.Middleware]:
         Pipelines(),
         Retries(max_retries=5, min_backoff=1_000, max_backoff=60_000),
     ]
+
+
+# Actors bind to the global broker when declared: set a placeholder before any actor module is
+# imported so dramatiq never creates its own default RedisBroker behind our back. It carries the
+# real middleware because dramatiq rejects actor options (max_retries, min_backoff) that no
+# middleware of the current broker declares, so `import pipeline.actors` must work before
+# configure_broker() runs.
+dramatiq.set_broker(StubBroker(middleware=_middleware()))
 
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
