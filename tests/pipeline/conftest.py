@@ -133,29 +133,29 @@ def add_report(
     )
     d = draft(channel=channel, external_id=inbox.external_id)
     stamp = updated_at or utcnow()
-    report = Report(
-        reference="IN-" + uuid.uuid4().hex[:10].upper(),
-        inbox_message_id=inbox.id or 0,
-        channel=channel,
-        conversation_id=inbox.sender_handle,
-        state=state,
-        description=d.description,
-        original_text=d.original_text,
-        kota_code=d.area.kota_code,
-        kecamatan_code=d.area.kecamatan_code,
-        kelurahan_code=d.area.kelurahan_code,
-        kelurahan_name=d.area.kelurahan_name,
-        location_confidence=d.area.confidence,
-        lat=d.lat,
-        lon=d.lon,
-        category=d.category,
-        opd=d.opd,
-        photo_count=d.photo_count,
-        normalized=dataclasses.asdict(d),
-        updated_at=stamp,
-        state_changed_at=stamp,
-        **values,
-    )
+    columns: dict[str, Any] = {
+        "reference": "IN-" + uuid.uuid4().hex[:10].upper(),
+        "inbox_message_id": inbox.id or 0,
+        "channel": channel,
+        "conversation_id": inbox.sender_handle,
+        "state": state,
+        "description": d.description,
+        "original_text": d.original_text,
+        "kota_code": d.area.kota_code,
+        "kecamatan_code": d.area.kecamatan_code,
+        "kelurahan_code": d.area.kelurahan_code,
+        "kelurahan_name": d.area.kelurahan_name,
+        "location_confidence": d.area.confidence,
+        "lat": d.lat,
+        "lon": d.lon,
+        "category": d.category,
+        "opd": d.opd,
+        "photo_count": d.photo_count,
+        "normalized": dataclasses.asdict(d),
+        "updated_at": stamp,
+        "state_changed_at": stamp,
+    }
+    report = Report(**(columns | values))
     session.add(report)
     session.flush()
     return report
