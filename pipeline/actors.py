@@ -28,7 +28,13 @@ def _run(after_commit: list[Callable[[], None]]) -> None:
 @_actor
 def process_message(inbox_id: int) -> None:
     """A stored inbox message becomes a report (or a command answer, or a follow-up)."""
-    _run(stages.process_message(inbox_id))
+    try:
+        _run(stages.process_message(inbox_id))
+    except Exception as exc:
+        # A message that keeps failing is flagged for ops (dead letter), never dropped or
+        # retried forever; transient errors get MAX_ATTEMPTS tries first.
+        if not stages.record_failure(inbox_id, exc):
+            raise
 
 
 @_actor

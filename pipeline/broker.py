@@ -33,6 +33,7 @@ DEAD_MESSAGE_TTL_MS = 7 * 24 * 3600 * 1000
 _lock = threading.Lock()
 _configured: dramatiq.Broker | None = None
 
+
 def _middleware() -> list[dramatiq.Middleware]:
     return [
         AgeLimit(),

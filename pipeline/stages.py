@@ -79,6 +79,28 @@ def process_message(inbox_id: int) -> AfterCommit:
     return after
 
 
+#: Tries (across redeliveries and sweeps) before a message is flagged as failed.
+MAX_ATTEMPTS = 5
+
+
+def record_failure(inbox_id: int, exc: Exception) -> bool:
+    """Count a failed try; after MAX_ATTEMPTS flag the message `failed`. True when flagged."""
+    table = InboxMessage.__table__  # type: ignore[attr-defined]
+    error = f"{type(exc).__name__}: {exc}"[:1000]
+    with session_scope() as session:
+        attempts = session.execute(
+            update(table)
+            .where(table.c.id == inbox_id, table.c.state == "received")
+            .values(attempts=table.c.attempts + 1, error=error, updated_at=utcnow())
+            .returning(table.c.attempts)
+        ).scalar()
+        if attempts is None or attempts < MAX_ATTEMPTS:
+            return False
+        session.execute(update(table).where(table.c.id == inbox_id).values(state="failed"))
+    log.error("message_failed", inbox_id=inbox_id, attempts=attempts, error=error[:200])
+    return True
+
+
 def _answer_command(session: Session, inbox: InboxMessage, command: commands.Command) -> int | None:
     if command.name == "welcome":
         text = replies.render("welcome")
