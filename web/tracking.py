@@ -87,8 +87,7 @@ def build_router(client: CRMClient) -> APIRouter:
     router = APIRouter(tags=["tracking"])
     template = _ENV.get_template("tracking.html")
 
-    @router.get("/lacak", response_class=HTMLResponse)
-    async def page(nomor: str = Query(default="", max_length=40)) -> HTMLResponse:
+    async def render(nomor: str) -> HTMLResponse:
         context: dict[str, Any] = {"nomor": nomor, "message": ""}
         status = 200
         if nomor.strip():
@@ -99,9 +98,19 @@ def build_router(client: CRMClient) -> APIRouter:
         html = template.render(**context)
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
+    # Registered before /lacak/{nomor}, which would otherwise take "lacak.css" for a number.
     @router.get("/lacak/lacak.css", include_in_schema=False)
     def css() -> Response:
         return Response(_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    @router.get("/lacak", response_class=HTMLResponse)
+    async def page(nomor: str = Query(default="", max_length=40)) -> HTMLResponse:
+        return await render(nomor)
+
+    @router.get("/lacak/{nomor}", response_class=HTMLResponse)
+    async def page_for(nomor: str) -> HTMLResponse:
+        """Shareable link sent in status notices: /lacak/JK7M-29QX-4."""
+        return await render(nomor[:40])
 
     @router.get("/api/v1/tracking/{number}")
     async def tracking_json(number: str) -> JSONResponse:

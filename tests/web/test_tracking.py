@@ -76,6 +76,13 @@ def test_page_shows_status_timeline_and_completion_photo(site):
     assert "default-src 'none'" in page.headers["content-security-policy"]
 
 
+def test_shareable_link_from_the_status_notice(site):
+    http, number = site
+    page = http.get(f"/lacak/{number}")
+    assert page.status_code == 200 and f"Laporan {number}" in page.text
+    assert f'value="{number}"' in page.text
+
+
 def test_page_and_json_show_no_personal_data(site):
     http, number = site
     for text in (
