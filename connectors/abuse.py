@@ -207,3 +207,9 @@ def admit(msgs: list[Any], limiter: RateLimiter, accept: Any = None) -> list[Any
             RATE_LIMITED.labels(msg.channel).inc()
         acks.append(accept(msg, hold_reason="" if decision.allowed else "rate_limited"))
     return acks
+
+
+def reset_shared() -> None:
+    """Forget the process-wide limiters (tests; a settings reload)."""
+    with _shared_lock:
+        _shared.clear()
