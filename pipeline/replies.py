@@ -45,7 +45,9 @@ TEMPLATES: dict[str, Template] = {
     "status_unknown": Template(
         "Nomor laporan $tracking_number tidak kami temukan. Mohon periksa kembali nomornya."
     ),
-    "status_invalid": Template("Nomor laporan tidak valid: $hint"),
+    # The hint is a whole sentence (crm_client InvalidTrackingNumber.hint) that already names
+    # the problem; a prefix would read "Nomor laporan tidak valid: Nomor laporan ...".
+    "status_invalid": Template("$hint"),
     "status_change": Template("Kabar laporan $tracking_number: status kini $status.$detail"),
     "welcome": Template(
         "Selamat datang di layanan pengaduan Pemprov DKI Jakarta (CRM). Ceritakan masalahnya, "

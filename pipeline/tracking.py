@@ -16,7 +16,8 @@ def status_text(number: str) -> str:
     """The reply to `STATUS <number>`: the status, a hint for a mistyped number, or not found."""
     if not number.strip():
         return replies.render(
-            "status_invalid", hint="tulis STATUS lalu nomor laporan, misalnya STATUS ABCD-2345-6"
+            "status_invalid",
+            hint="Mohon tulis STATUS lalu nomor laporan Anda, misalnya STATUS JK7M-29QX-4.",
         )
     try:
         info = get_client(get_settings()).track(number)
