@@ -5,9 +5,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from crm_client.base import InvalidTrackingNumber
 from crm_core import tracking_numbers
+from crm_core.metrics import SlaCollector
 from crm_core.service import RequestNotFound
 from crm_core.statuses import TransitionNotAllowed
 
@@ -158,3 +160,13 @@ def test_sla_clocks_flag_and_count_late_reports(core, clock, new_report):
         on_time,
     }
     assert report.open_late_resolution == 2
+
+
+def test_sla_counts_reach_prometheus(core, clock, new_report):
+    core.create_request(new_report("intake:late"))
+    clock.advance(hours=8)
+    registry = CollectorRegistry()
+    registry.register(SlaCollector(core))
+    text = generate_latest(registry).decode()
+    assert 'crm_sla_open_breaches{clock="koordinasi"} 1.0' in text
+    assert 'crm_sla_open_breaches{clock="penyelesaian"} 0.0' in text
