@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, FastAPI
 
 from crm_core.api_officer import build_officer_router
@@ -36,3 +38,17 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """`uvicorn --factory crm_core.api:app_from_env`: the core alone, configured by env vars.
+
+    Reads INTAKE_CRM__DATABASE_URL, INTAKE_CRM__API_KEY and INTAKE_CRM__JURISDICTION_ID (the same
+    names the intake uses) without importing intake code.
+    """
+    core = CRMCore(os.environ.get("INTAKE_CRM__DATABASE_URL", ""))
+    return create_app(
+        core,
+        api_key=os.environ.get("INTAKE_CRM__API_KEY") or None,
+        jurisdiction_id=os.environ.get("INTAKE_CRM__JURISDICTION_ID", "jakarta.go.id"),
+    )
