@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from crm_client.base import (
     CRMRejected,
     CRMReport,
@@ -15,29 +17,14 @@ from crm_core.records import Event, NewRequest, Request
 from crm_core.service import CRMCore
 from crm_core.statuses import Status, is_closed
 
+_NEW_REQUEST_FIELDS = {field.name for field in dataclasses.fields(NewRequest)}
+
 
 def to_new_request(report: CRMReport) -> NewRequest:
-    """Map the pipeline's report onto the core's input."""
-    return NewRequest(
-        idempotency_key=report.idempotency_key,
-        reference=report.reference,
-        description=report.description,
-        category=report.category,
-        opd=report.opd,
-        channel=report.channel,
-        address=report.address,
-        kota_code=report.kota_code,
-        kecamatan_code=report.kecamatan_code,
-        kelurahan_code=report.kelurahan_code,
-        kelurahan_name=report.kelurahan_name,
-        lat=report.lat,
-        lon=report.lon,
-        photo_urls=tuple(report.photo_urls),
-        received_at=report.received_at,
-        contact_name=report.contact_name,
-        contact_phone=report.contact_phone,
-        contact_email=report.contact_email,
-    )
+    """Map the pipeline's report onto the core's input (same field names)."""
+    values = report.model_dump(include=_NEW_REQUEST_FIELDS)
+    values["photo_urls"] = tuple(report.photo_urls)
+    return NewRequest(**values)
 
 
 def to_ticket(request: Request) -> CRMTicket:
