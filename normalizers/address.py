@@ -12,7 +12,7 @@ from normalizers import gazetteer as gz
 from normalizers.address_score import decide
 from normalizers.area import AreaMatch
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+|[,;:!?()\n]|\.(?=\s|$)")
+_TOKEN = re.compile(r"[A-Za-z0-9]+|-|[,;:!?()\n]|\.(?=\s|$)")
 # Words written with a dot that does not end anything ("Jl. Kenari", "Kel. Cideng").
 ABBREVIATED = frozenset(
     {"jl", "jln", "gg", "kel", "kec", "kab", "no", "rt", "rw", "kav", "kp", "adm", "ds", "dsn"}
@@ -100,13 +100,19 @@ _LANDMARK = re.compile(
     re.IGNORECASE,
 )
 _LANDMARK_WORDS = 8
+_NAMED_PLACE = re.compile(  # "di Stasiun Tebet", "di RPTRA Kalijodo": a place with its proper name
+    r"\b(?:di|ke)\s+((?:[Ss]tasiun|[Hh]alte|[Tt]erminal|[Pp]asar|[Mm]asjid|[Gg]ereja|RPTRA|[Tt]aman"
+    r"|SDN?|SMPN?|SMAN?|SMKN?|RSUD|RS|[Pp]uskesmas|[Kk]antor|[Gg]edung|[Jj]embatan|[Ff]lyover"
+    r"|[Rr]usun(?:awa)?|[Aa]partemen|[Mm]all|[Pp]laza|[Pp]erumahan|[Kk]omplek|[Kk]ali|[Ss]ungai|[Ww]aduk)"
+    r"\s+[A-Z0-9][\w'-]*(?:\s+[A-Z0-9][\w'-]*){0,3})"
+)
 # A landmark someone can find: a named place (capitalised) or a kind of place people point at.
 POI_WORDS = frozenset(
     """sekolah sd sdn smp smpn sma sman smk madrasah mi mts masjid musala musholla mushola gereja
     vihara pura klenteng pasar stasiun halte terminal shelter mall mal plaza gedung kantor rs rsud
-    puskesmas klinik apotek bank atm spbu pom indomaret alfamart minimarket toko warung rumah makan
-    jembatan jpo flyover underpass tol pintu gerbang gapura pos taman rptra lapangan makam tpu
-    pintu air waduk situ danau tugu monumen hotel apartemen rusun rusunawa kampus universitas
+    puskesmas klinik apotek bank atm spbu pom indomaret alfamart minimarket toko warung restoran
+    jembatan jpo flyover underpass tol gerbang gapura pos taman rptra lapangan makam tpu waduk
+    situ danau tugu monumen hotel apartemen rusun rusunawa kampus universitas
     polsek polres koramil kelurahan kecamatan gor""".split()  # noqa: SIM905
 )
 _LANDMARK_STOP = frozenset(
@@ -128,6 +134,7 @@ class Mention:
     in_street: bool = False
     outside: str = ""
     common_word: bool = False
+    aside: str = ""  # direction | official | route | partial: named, but not where the problem is
 
 
 def ascii_fold(text: str) -> str:
@@ -159,18 +166,21 @@ def _exact_mentions(words: list[str], breaks: set[int]) -> list[Mention]:
     i = 0
     while i < len(words):
         hit = None
-        for n in range(min(gz.MAX_NAME_WORDS, len(words) - i), 0, -1):
-            if any(k in breaks for k in range(i + 1, i + n)):
-                continue
-            key = "".join(words[i : i + n])
-            if key in gz.NAME_INDEX:
-                hit = Mention(i, i + n, gz.NAME_INDEX[key], _marker_before(words, i))
-                hit.common_word = key in gz.COMMON_WORD_NAMES
-            elif key in gz.OUTSIDE_INDEX:
-                hit = Mention(i, i + n, (), _marker_before(words, i), outside=gz.OUTSIDE_INDEX[key])
-            if hit:
+        key = ""
+        for n in range(1, min(gz.MAX_NAME_WORDS, len(words) - i) + 1):
+            if n > 1 and i + n - 1 in breaks:
                 break
+            key += words[i + n - 1]
+            if key not in gz.NAME_PREFIXES:
+                break
+            if key in gz.NAME_INDEX:
+                hit = Mention(
+                    i, i + n, gz.NAME_INDEX[key], "", common_word=key in gz.COMMON_WORD_NAMES
+                )
+            elif key in gz.OUTSIDE_INDEX:
+                hit = Mention(i, i + n, (), "", outside=gz.OUTSIDE_INDEX[key])
         if hit:
+            hit.marker = _marker_before(words, i)
             found.append(hit)
             i = hit.end
         else:
@@ -178,37 +188,61 @@ def _exact_mentions(words: list[str], breaks: set[int]) -> list[Mention]:
     return found
 
 
-_FUZZY_CHOICES = {
-    level: {gz.compact(a.name): a.code for a in group}
-    for level, group in (("kelurahan", gz.KELURAHAN), ("kecamatan", gz.KECAMATAN))
-}
+def _blocks(group: tuple[gz.Area, ...]) -> dict[str, dict[str, str]]:
+    """Names by first letter: a typo rarely hits the first letter, and this keeps fuzzy cheap."""
+    out: dict[str, dict[str, str]] = {}
+    for area in group:
+        key = gz.compact(area.name)
+        out.setdefault(key[0], {})[key] = area.code
+    return out
 
 
-def _fuzzy_mentions(words: list[str], breaks: set[int], taken: set[int]) -> list[Mention]:
-    """Typo-tolerant matches, tried only right after a kel./kec. marker or a place preposition."""
+_FUZZY_BLOCKS = {"kelurahan": _blocks(gz.KELURAHAN), "kecamatan": _blocks(gz.KECAMATAN)}
+MARKER_WORDS = KEL_MARKERS | KEC_MARKERS
+
+
+def _fuzzy_one(words: list[str], breaks: set[int], start: int, level: str, cutoff: int):
+    """(code, score, n words) of the best typo-tolerant match starting at `start`, or None."""
+    best = None
+    choices = _FUZZY_BLOCKS[level].get(words[start][0], {})
+    for n in (3, 2, 1):
+        if start + n > len(words) or any(k in breaks for k in range(start + 1, start + n)):
+            continue
+        query = "".join(words[start : start + n])
+        if len(query) < 5:
+            continue
+        res = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if res and (best is None or res[1] > best[1]):
+            best = (res[2], res[1], n)
+    return best
+
+
+def _fuzzy_mentions(
+    words: list[str], breaks: set[int], taken: set[int], named: bool
+) -> list[Mention]:
+    """Typo-tolerant matches, tried only after a kel./kec. marker, or after 'di' when nothing
+    in the text matched exactly."""
     found: list[Mention] = []
     for i, w in enumerate(words[:-1]):
         start = i + 1
         if start in taken or len(words[start]) < 3:
             continue
-        levels = ("kelurahan",) if w in KEL_MARKERS else ("kecamatan",) if w in KEC_MARKERS else ()
-        if not levels and w in PLACE_PREPS:
-            levels = ("kelurahan", "kecamatan")
+        if w in MARKER_WORDS:
+            levels, cutoff, marker = (
+                (("kelurahan",) if w in KEL_MARKERS else ("kecamatan",)),
+                85,
+                True,
+            )
+        elif w in PLACE_PREPS and not named:
+            levels, cutoff, marker = ("kelurahan", "kecamatan"), 90, False
+        else:
+            continue
         for level in levels:
-            best = None
-            for n in (3, 2, 1):
-                if start + n > len(words) or any(k in breaks for k in range(start + 1, start + n)):
-                    continue
-                query = "".join(words[start : start + n])
-                cutoff = 85 if w in KEL_MARKERS | KEC_MARKERS else 90
-                res = process.extractOne(
-                    query, _FUZZY_CHOICES[level], scorer=fuzz.ratio, score_cutoff=cutoff
-                )
-                if res and len(query) >= 5 and (best is None or res[1] > best[1]):
-                    best = (res[2], res[1], n)
+            best = _fuzzy_one(words, breaks, start, level, cutoff)
             if best:
-                marker = level if w not in PLACE_PREPS else ""
-                found.append(Mention(start, start + best[2], (best[0],), marker, fuzzy=True))
+                found.append(
+                    Mention(start, start + best[2], (best[0],), level if marker else "", fuzzy=True)
+                )
                 break
     return found
 
@@ -264,32 +298,66 @@ def _landmark(text: str) -> str:
         named = any(w[:1].isupper() or w[:1].isdigit() for w in words)
         if words and (named or any(w.lower() in POI_WORDS for w in words)):
             return f"{m.group(1).lower()} {' '.join(words)}"
-    return ""
+    m = _NAMED_PLACE.search(text)
+    return m.group(1) if m else ""
 
 
-def tokenize(folded: str) -> tuple[list[str], list[str], set[int]]:
-    """Lower-case words, the words as written, and the positions that follow punctuation."""
+def tokenize(folded: str) -> tuple[list[str], list[str], set[int], set[int]]:
+    """Lower-case words, the words as written, positions after punctuation, positions after '-'."""
     raw: list[str] = []
     breaks: set[int] = set()
+    joined: set[int] = set()
     for tok in _TOKEN.findall(folded):
         if tok[0].isalnum():
             raw.append(tok)
+        elif tok == "-":
+            joined.add(len(raw))
+            breaks.add(len(raw))
         elif not (tok == "." and raw and raw[-1].lower() in ABBREVIATED):
             breaks.add(len(raw))
-    return [w.lower() for w in raw], raw, breaks
+    return [w.lower() for w in raw], raw, breaks, joined
+
+
+DIRECTION_WORDS = frozenset({"arah", "menuju", "tujuan", "jurusan"})
+OFFICIAL_WORDS = frozenset({"lurah", "camat", "walikota", "wakil", "sekcam", "seklur", "kasudin"})
+_NOT_A_NAME = KEL_MARKERS | KEC_MARKERS | KOTA_MARKERS | STREET_STOP | {"raya", "jakarta", "dki"}
+
+
+def _aside(m: Mention, words: list[str], raw: list[str], joined: set[int], starts: set[int]) -> str:
+    """Why a name in the text is probably not the place of the problem, or ''."""
+    before = words[m.start - 1] if m.start else ""
+    if before in DIRECTION_WORDS:
+        return "direction"  # "arah Kampung Rambutan"
+    if before in OFFICIAL_WORDS:
+        return "official"  # "Camat Kalideres" is a person
+    if m.start in joined or m.end in joined:
+        return "route"  # "akses Cilincing-Marunda" runs between two areas
+    nxt = m.end
+    if (
+        m.marker
+        and nxt < len(words)
+        and raw[nxt][:1].isupper()
+        and words[nxt] not in _NOT_A_NAME
+        and nxt not in starts
+    ):
+        return "partial"  # "Kelurahan Jati Mulya" is not Kelurahan Jati
+    return ""
 
 
 def parse_address(text: str) -> AreaMatch:
     """The Jakarta area a complaint is about; says so when there is none or it lies outside."""
     folded = ascii_fold(text)
     lowered = folded.lower()
-    words, raw, breaks = tokenize(folded)
+    words, raw, breaks, joined = tokenize(folded)
     street, spans = _streets(words, raw, breaks)
     mentions = _exact_mentions(words, breaks)
     taken = {k for m in mentions for k in range(m.start, m.end)}
-    mentions += _fuzzy_mentions(words, breaks, taken)
+    named = any(m.codes for m in mentions)
+    mentions += _fuzzy_mentions(words, breaks, taken, named)
+    starts = {m.start for m in mentions}
     for m in mentions:
         m.in_street = any(m.start in span for span in spans)
+        m.aside = _aside(m, words, raw, joined, starts)
     match = decide(mentions)
     match.street = street
     match.rt_rw = _rt_rw(lowered)

@@ -18,6 +18,8 @@ WEIGHT_PLAIN = 2.0  # "di Cideng"
 WEIGHT_COMMON = 0.4  # "tengah", "baru" without a marker: usually just a word
 STREET_FACTOR = 0.4  # "Jl. Kramat Raya": streets carry area names far beyond the area
 FUZZY_FACTOR = 0.85
+ASIDE_FACTOR = 0.3  # "arah Kampung Rambutan", "Camat Kalideres", "Cilincing-Marunda"
+COMPETITOR_CAP = 0.7  # another kelurahan of the same kecamatan is named too
 SHARED_FACTOR = 0.7  # the name means several areas of the same level
 MIN_KELURAHAN_SCORE = 0.7
 CONFLICT_KEC, CONFLICT_KOTA = 1.5, 1.0
@@ -40,6 +42,8 @@ def _weight(m: Mention, same_level: int) -> float:
         w *= STREET_FACTOR
     if m.fuzzy:
         w *= FUZZY_FACTOR
+    if m.aside:
+        w *= ASIDE_FACTOR
     if same_level > 1:
         w *= SHARED_FACTOR
     return w
@@ -151,9 +155,9 @@ def _decide_upper(
         code, ev = max(kota.items(), key=lambda kv: kv[1].weight)
         _fill(match, code)
         match.confidence = 0.9 if ev.weight >= WEIGHT_PLAIN else 0.6
-    match.candidates = [candidate(k.code, 0.0) for c, _ in scored[:1] for k in gz.kelurahan_in(c)][
-        :12
-    ]
+    match.candidates = [
+        candidate(k.code, 0.0) for _, c, _ev in scored[:1] for k in gz.kelurahan_in(c)
+    ][:12]
     return match
 
 
@@ -188,6 +192,15 @@ def decide(mentions: Sequence[Mention]) -> AreaMatch:
     match.confidence = _confidence(ev.weight, support, ev.dual, margin)
     if outside:
         match.confidence = round(min(match.confidence, 0.6), 2)
+    rivals = [
+        c
+        for c, e in kel.items()
+        if c != code and e.source != ev.source and e.weight >= WEIGHT_COMMON and not e.dual
+    ]
+    if ev.weight < WEIGHT_MARKED and any(
+        gz.AREAS[c].kecamatan_code == gz.AREAS[code].kecamatan_code for c in rivals
+    ):
+        match.confidence = round(min(match.confidence, COMPETITOR_CAP), 2)
     if match.confidence < 0.8:
         match.candidates = [candidate(c, s) for s, c, _, _ in scored[:5]]
     return match

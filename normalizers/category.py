@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,17 +27,40 @@ def _load() -> tuple[dict[str, str], dict[str, list[tuple[str, float]]]]:
 
 OPD, _PHRASES = _load()
 CATEGORIES: tuple[str, ...] = tuple(OPD)
-_PATTERN = re.compile(
-    r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASES, key=len, reverse=True)) + r")\b"
-)
+EARLY_WORDS, EARLY_BONUS = 12, 1.5  # the first thing named is usually the complaint itself
+MAX_WORDS = max(len(p.split()) for p in _PHRASES)
+_VOCAB = frozenset(w for p in _PHRASES for w in p.split())
+_FIRST_WORDS = frozenset(p.split()[0] for p in _PHRASES)
+
+
+def _base(word: str) -> str:
+    """'jalannya' -> 'jalan', 'sampahnya' -> 'sampah' ("-nya" may follow any word)."""
+    return word[:-3] if word.endswith("nya") and word[:-3] in _VOCAB else word
 
 
 def scores(text: str) -> dict[str, float]:
     """Keyword weight per category; each phrase counts once however often it is repeated."""
+    words = [_base(w) for w in fold(text).split()]
     total: dict[str, float] = defaultdict(float)
-    for phrase in set(_PATTERN.findall(fold(text))):
-        for category, weight in _PHRASES[phrase]:
-            total[category] += weight
+    seen: set[str] = set()
+    i = 0
+    while i < len(words):
+        if words[i] not in _FIRST_WORDS:
+            i += 1
+            continue
+        for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
+            phrase = " ".join(words[i : i + n])
+            if phrase in _PHRASES:
+                break
+        else:
+            i += 1
+            continue
+        if phrase not in seen:
+            seen.add(phrase)
+            bonus = EARLY_BONUS if i < EARLY_WORDS else 1.0
+            for category, weight in _PHRASES[phrase]:
+                total[category] += weight * bonus
+        i += n
     return total
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 
 REGION = "ID"
-_DIGITS_HINT = re.compile(r"\d{3}")
+_PHONE_HINT = re.compile(r"\+?\d[\d\s().-]{7,}\d")  # 9+ characters of digits and separators
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 _HANDLE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_]{2,30})\b")
 # NIK (Permendagri 7/2019): province(2) kota(2) kecamatan(2) DDMMYY (DD+40 for women) serial(4).
@@ -79,7 +79,7 @@ def extract_contacts(text: str) -> Contacts:
     found.emails = list(dict.fromkeys(m.group().lower() for m in _EMAIL.finditer(masked)))
     without_mail = _EMAIL.sub(" ", masked)
     found.handles = list(dict.fromkeys(m.group(1) for m in _HANDLE.finditer(without_mail)))
-    if _DIGITS_HINT.search(without_mail):
+    if _PHONE_HINT.search(without_mail):
         for match in phonenumbers.PhoneNumberMatcher(without_mail, REGION):
             e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
             if e164 not in found.phones:

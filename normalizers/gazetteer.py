@@ -110,6 +110,10 @@ OUTSIDE_INDEX: dict[str, str] = {
     compact(r["name"]): r["region"] for r in _rows("outside_regions.csv")
 }
 MAX_NAME_WORDS = 4
+# Every prefix of every name: lets the scanner drop a position after one dictionary lookup.
+NAME_PREFIXES: frozenset[str] = frozenset(
+    key[:i] for key in (*NAME_INDEX, *OUTSIDE_INDEX) for i in range(1, len(key) + 1)
+)
 
 # Kelurahan whose names are everyday words: only trusted after "Kel."/"Kelurahan" or with context.
 COMMON_WORD_NAMES = frozenset(

@@ -32,7 +32,7 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
-    r"(?:\n|[.!]\s+)(?:salam|hormat\s+(?:saya|kami)|terima\s*kasih|terimakasih|thanks|thank\s+you|"
+    r"\n(?:salam|hormat\s+(?:saya|kami)|terima\s*kasih|terimakasih|thanks|thank\s+you|"
     r"wassalam\w*|regards|tabik)\b[^\n]{0,40}(?:\n[^\n]{0,40}){0,3}\s*$",
     re.IGNORECASE,
 )
@@ -41,6 +41,8 @@ _EMOJI_EXTRA = frozenset({"\u200d", "\ufe0f", "\ufe0e", "\u20e3"})
 
 
 def _strip_emoji(text: str) -> str:
+    if text.isascii():
+        return text
     return "".join(
         " "
         if ch in _EMOJI_EXTRA
@@ -95,39 +97,31 @@ def detect_language(text: str) -> str:
     return best if scores[best] > scores["en" if best == "id" else "id"] else "id"
 
 
-# (kind, pattern) in priority order; each kind is what the reply names when pointing to 112.
-EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
-    for kind, pattern in (
-        (
-            "kebakaran",
-            r"\b(?:kebakaran|terbakar|dilalap api|api (?:membesar|besar)|ada api|fire)\b",
-        ),
-        ("tenggelam", r"\b(?:tenggelam|hanyut|terseret arus|drown\w*)\b"),
-        (
-            "kecelakaan",
-            r"\b(?:kecelakaan|tabrakan|ditabrak|menabrak|terlindas|tertabrak|laka lantas"
-            r"|accident)\b",
-        ),
-        (
-            "korban_jiwa",
-            r"\b(?:meninggal dunia|tewas|korban jiwa|tidak sadarkan diri|pingsan|berdarah"
-            r"|luka parah)\b",
-        ),
-        ("bangunan_roboh", r"\b(?:roboh|ambruk|runtuh)\b.{0,40}\b(?:menimpa|tertimpa|korban)\b"),
-        ("pohon_menimpa", r"\bpohon\b.{0,30}\b(?:menimpa|tertimpa)\b"),
-        ("gas_bocor", r"\b(?:gas bocor|kebocoran gas|bau gas)\b"),
-        (
-            "listrik_bahaya",
-            r"\b(?:tersetrum|kesetrum|tersengat listrik"
-            r"|kabel listrik (?:terbakar|meledak|putus))\b",
-        ),
-        (
-            "kriminal",
-            r"\b(?:perampokan|dirampok|begal|dibegal|penusukan|ditusuk|penculikan|tawuran)\b",
-        ),
-        ("evakuasi", r"\b(?:terjebak banjir|butuh evakuasi|minta evakuasi|perlu evakuasi)\b"),
-    )
+# One pattern per kind; the reply names the kind when it points the citizen to Jakarta Siaga 112.
+_EMERGENCY_PATTERNS = (
+    ("kebakaran", r"kebakaran|terbakar|dilalap api|api (?:membesar|besar)|ada api|fire"),
+    ("tenggelam", r"tenggelam|hanyut|terseret arus|drown\w*"),
+    (
+        "kecelakaan",
+        r"kecelakaan|tabrakan|ditabrak|menabrak|terlindas|tertabrak|laka lantas|accident",
+    ),
+    (
+        "korban_jiwa",
+        r"meninggal dunia|tewas|korban jiwa|tidak sadarkan diri|pingsan|berdarah|luka parah",
+    ),
+    ("bangunan_roboh", r"(?:roboh|ambruk|runtuh)\b.{0,40}\b(?:menimpa|tertimpa|korban)"),
+    ("pohon_menimpa", r"pohon\b.{0,30}\b(?:menimpa|tertimpa)"),
+    ("gas_bocor", r"gas bocor|kebocoran gas|bau gas"),
+    (
+        "listrik_bahaya",
+        r"tersetrum|kesetrum|tersengat listrik|kabel listrik (?:terbakar|meledak|putus)",
+    ),
+    ("kriminal", r"perampokan|dirampok|begal|dibegal|penusukan|ditusuk|penculikan|tawuran"),
+    ("evakuasi", r"terjebak banjir|butuh evakuasi|minta evakuasi|perlu evakuasi"),
+)
+EMERGENCY_KINDS = tuple(kind for kind, _ in _EMERGENCY_PATTERNS)
+_EMERGENCY = re.compile(
+    "|".join(rf"\b(?P<{kind}>{pattern})\b" for kind, pattern in _EMERGENCY_PATTERNS), re.IGNORECASE
 )
 _NOT_NOW = re.compile(
     r"\b(?:bekas|sisa|pasca|rawan|mencegah|pencegahan|simulasi|latihan)\s+(?:\w+\s+)?$",
@@ -137,8 +131,7 @@ _NOT_NOW = re.compile(
 
 def detect_emergency(text: str) -> str:
     """'' or the kind of emergency (kebakaran, kecelakaan, tenggelam ...) the text reports."""
-    for kind, pattern in EMERGENCIES:
-        for m in pattern.finditer(text):
-            if not _NOT_NOW.search(text[max(0, m.start() - 25) : m.start()]):
-                return kind
+    for m in _EMERGENCY.finditer(text):
+        if not _NOT_NOW.search(text[max(0, m.start() - 25) : m.start()]):
+            return m.lastgroup or ""
     return ""
