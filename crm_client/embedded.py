@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError
 
 from crm_client.base import (
     CRMRejected,
     CRMReport,
     CRMTicket,
+    CRMUnavailable,
     StatusChange,
     TrackingEvent,
     TrackingInfo,
@@ -65,6 +70,15 @@ def to_tracking_info(request: Request, now_status_flags: list[str]) -> TrackingI
     )
 
 
+@contextmanager
+def database_trouble_is_unavailable() -> Iterator[None]:
+    """A locked or unreachable core database is an outage to retry, not a rejected report."""
+    try:
+        yield
+    except DBAPIError as exc:
+        raise CRMUnavailable(f"CRM core database: {type(exc.orig).__name__}") from exc
+
+
 class EmbeddedCRMClient:
     """The CRMClient protocol over an in-process CRMCore; a push is one short transaction."""
 
@@ -74,22 +88,27 @@ class EmbeddedCRMClient:
     def push(self, report: CRMReport) -> CRMTicket:
         """Create the ticket, or return the existing one for the same idempotency key."""
         try:
-            return to_ticket(self.core.create_request(to_new_request(report)))
+            with database_trouble_is_unavailable():
+                return to_ticket(self.core.create_request(to_new_request(report)))
         except ValueError as exc:  # missing description, bad photo URL: no retry fixes it
             raise CRMRejected(str(exc)) from exc
 
     def lookup(self, idempotency_key: str) -> CRMTicket | None:
         """The ticket pushed with this idempotency key, if any."""
-        request = self.core.get_by_key(idempotency_key)
+        with database_trouble_is_unavailable():
+            request = self.core.get_by_key(idempotency_key)
         return None if request is None else to_ticket(request)
 
     def status_changes(self, after_seq: int) -> list[StatusChange]:
         """Officer moves after after_seq, oldest first."""
-        return [to_status_change(event) for event in self.core.status_changes(after_seq)]
+        with database_trouble_is_unavailable():
+            events = self.core.status_changes(after_seq)
+        return [to_status_change(event) for event in events]
 
     def track(self, tracking_number: str) -> TrackingInfo | None:
         """Public view by number; raises InvalidTrackingNumber with a hint for a mistyped one."""
-        request = self.core.get(tracking_number)
+        with database_trouble_is_unavailable():
+            request = self.core.get(tracking_number)
         if request is None:
             return None
         flags = sla.sla_flags(

@@ -229,7 +229,13 @@ class Open311Client:
             if ticket is not None:
                 return ticket
         params = self._params(idempotency_key=idempotency_key, reference=reference)
-        for item in self._json("GET", "requests.json", params=params):
+        try:
+            items = self._json("GET", "requests.json", params=params)
+        except CRMRejected:
+            # A server refusing our filters cannot be searched; the re-sent POST then relies on
+            # it honouring the Idempotency-Key header.
+            return None
+        for item in items:
             extended = item.get("extended_attributes") or {}
             if extended.get("idempotency_key") == idempotency_key:
                 number = str(item["service_request_id"])

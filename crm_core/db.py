@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -145,18 +146,21 @@ def to_request(
     return Request(**values, created=created, history=history or [])
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue instead of
     # failing at once (https://www.sqlite.org/wal.html, https://www.sqlite.org/c3ref/busy_timeout.html).
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
 
 
-def make_engine(database_url: str = "") -> Engine:
+def make_engine(database_url: str = "", busy_timeout_s: float = 30.0) -> Engine:
     """Engine for the core's database; empty URL means the SQLite file var/crm_core.db."""
     if not database_url:
         DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
@@ -165,8 +169,10 @@ def make_engine(database_url: str = "") -> Engine:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     if not database_url.startswith("sqlite"):
         return create_engine(database_url, pool_pre_ping=True)
-    engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
-    event.listen(engine, "connect", _sqlite_pragmas)
+    engine = create_engine(
+        database_url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s}
+    )
+    event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout_s * 1000)))
     return engine
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
-from crm_client.base import CRMClient, CRMRejected, InvalidTrackingNumber
+from crm_client.base import CRMClient, CRMRejected, CRMUnavailable, InvalidTrackingNumber
 from crm_client.embedded import EmbeddedCRMClient
 from crm_core import tracking_numbers
+from crm_core.db import make_engine
+from crm_core.service import CRMCore
 
 PHOTO = "https://media.example.org/genangan-surut.jpg"
 
@@ -80,3 +84,17 @@ def test_track_unknown_and_mistyped(core, report):
     with pytest.raises(InvalidTrackingNumber) as err:
         client.track(broken)
     assert "salah ketik" in err.value.hint
+
+
+def test_a_locked_database_is_an_outage_not_a_rejection(tmp_path, report):
+    path = tmp_path / "crm_core.db"
+    core = CRMCore(make_engine(f"sqlite:///{path}", busy_timeout_s=0.05))
+    blocker = sqlite3.connect(path)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(CRMUnavailable, match="OperationalError"):
+            EmbeddedCRMClient(core).push(report())
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert EmbeddedCRMClient(core).push(report()).status == "Menunggu"
