@@ -51,7 +51,8 @@ def evaluate(rows: list[dict], show_errors: bool) -> dict[str, tuple[int, int]]:
             c[name][1] += 1
             c[name][0] += int(ok)
             if show_errors and not ok:
-                got = f"kel={a.kelurahan_name or '-'} kec={a.kecamatan_name or '-'} conf={a.confidence}"
+                kel, kec = a.kelurahan_name or "-", a.kecamatan_name or "-"
+                got = f"kel={kel} kec={kec} conf={a.confidence}"
                 print(f"  [{name}] {row['id']} {got} cat={d.category} | {row['text'][:110]}")
     return {k: (v[0], v[1]) for k, v in c.items()}
 

@@ -179,13 +179,29 @@ def _exact_mentions(words: list[str], breaks: set[int]) -> list[Mention]:
                 )
             elif key in gz.OUTSIDE_INDEX:
                 hit = Mention(i, i + n, (), "", outside=gz.OUTSIDE_INDEX[key])
+        marker = _marker_before(words, i)
+        if not hit and marker in {"kelurahan", "kecamatan"}:
+            hit = _neighbour(words, breaks, i)
         if hit:
-            hit.marker = _marker_before(words, i)
+            hit.marker = marker
             found.append(hit)
             i = hit.end
         else:
             i += 1
     return found
+
+
+def _neighbour(words: list[str], breaks: set[int], i: int) -> Mention | None:
+    """'Kel. Duren Mekar', 'Kec. Cilodong': a named area just outside Jakarta."""
+    hit = None
+    key = ""
+    for n in range(1, min(gz.MAX_NAME_WORDS, len(words) - i) + 1):
+        if n > 1 and i + n - 1 in breaks:
+            break
+        key += words[i + n - 1]
+        if key in gz.NEIGHBOUR_INDEX:
+            hit = Mention(i, i + n, (), "", outside=gz.NEIGHBOUR_INDEX[key])
+    return hit
 
 
 def _blocks(group: tuple[gz.Area, ...]) -> dict[str, dict[str, str]]:

