@@ -65,3 +65,27 @@ def test_hints_say_what_is_wrong_in_bahasa_indonesia(typed, hint_part):
         tn.parse(typed)
     assert hint_part in err.value.hint
     assert isinstance(err.value, ValueError)
+
+
+def test_every_neighbour_swap_at_every_position_is_caught_exhaustively():
+    base = "23456789"
+    for a in tn.ALPHABET:
+        for b in tn.ALPHABET:
+            if a == b:
+                continue
+            for position in range(tn.BODY_LENGTH):  # swaps inside the body and with the check
+                body = base[:position] + a + base[position + 1 :]
+                number = body + tn.check_symbol(body)
+                pair = number[position : position + 2]
+                swapped = number[:position] + pair[::-1] + number[position + 2 :]
+                assert swapped == number or not tn.is_valid(swapped)
+
+
+@given(st.text(max_size=30))
+def test_any_input_parses_or_gets_a_hint(text):
+    try:
+        parsed = tn.parse(text)
+    except InvalidTrackingNumber as err:
+        assert err.hint
+    else:
+        assert tn.is_valid(parsed.replace("-", ""))
