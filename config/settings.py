@@ -67,6 +67,12 @@ class TwitterSettings(BaseModel):
     access_token_secret: SecretStr | None = None
     user_id: str = ""
     poll_interval_s: float = 60.0
+    # Only for a proxy or the tests' fake X API; OAuth 1.0a signatures cover the default host.
+    api_base_url: str = "https://api.twitter.com"
+    max_results: int = Field(default=100, ge=5, le=100)  # per page (API: 5..100)
+    backfill_hours: float = 24.0  # on first start, how far back mentions are taken
+    timeout_s: float = 20.0
+    max_media_bytes: int = 5_000_000
 
 
 class EmailSettings(BaseModel):
