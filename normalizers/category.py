@@ -13,19 +13,28 @@ FALLBACK = "lainnya"
 MIN_SCORE = 2.0  # below this no category is trusted
 
 
-def _load() -> tuple[dict[str, str], dict[str, list[tuple[str, float]]]]:
+Weighted = dict[str, list[tuple[str, float]]]
+Pairs = list[tuple[str, str, str, float]]
+
+
+def _load() -> tuple[dict[str, str], Weighted, Pairs]:
     with TABLE.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
     opd = {r["category"]: r["opd"] for r in rows}
-    phrases: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    phrases: Weighted = defaultdict(list)
+    pairs: Pairs = []
     for r in rows:
         for item in filter(None, r["keywords"].split("|")):
             phrase, _, weight = item.partition(":")
-            phrases[fold(phrase)].append((r["category"], float(weight or 1)))
-    return opd, phrases
+            if "+" in phrase:
+                first, second = (fold(w) for w in phrase.split("+", 1))
+                pairs.append((first, second, r["category"], float(weight or 1)))
+            else:
+                phrases[fold(phrase)].append((r["category"], float(weight or 1)))
+    return opd, phrases, pairs
 
 
-OPD, _PHRASES = _load()
+OPD, _PHRASES, _PAIRS = _load()
 CATEGORIES: tuple[str, ...] = tuple(OPD)
 EARLY_WORDS, EARLY_BONUS = 12, 1.5  # the first thing named is usually the complaint itself
 MAX_WORDS = max(len(p.split()) for p in _PHRASES)
@@ -61,6 +70,10 @@ def scores(text: str) -> dict[str, float]:
             for category, weight in _PHRASES[phrase]:
                 total[category] += weight * bonus
         i += n
+    present = set(words)
+    for first, second, category, weight in _PAIRS:
+        if first in present and second in present:
+            total[category] += weight
     return total
 
 
