@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,7 @@ from crm_core.services import SERVICES
 # smallest"; page/page_size is the most widely implemented extension (wiki.open311.org/
 # GeoReport_v2/Extensions).
 MAX_PAGE_SIZE = 1000
+DEFAULT_WINDOW = timedelta(days=90)
 
 
 def _error(status_code: int, description: str) -> JSONResponse:
@@ -104,8 +106,11 @@ def build_open311_router(core: CRMCore, api_key: str | None, jurisdiction_id: st
             "limit": page_size,
             "offset": (page - 1) * page_size,
         }
-        found = await run_in_threadpool(functools.partial(core.search, **filters))
         now = core.clock()
+        targeted = ids or filters["reference"] or filters["idempotency_key"]
+        if filters["start"] is None and not targeted:
+            filters["start"] = (filters["end"] or now) - DEFAULT_WINDOW
+        found = await run_in_threadpool(functools.partial(core.search, **filters))
         return [open311.request_json(item, now) for item in found]
 
     @router.get("/requests/{request_id}.json")

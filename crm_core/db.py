@@ -165,6 +165,8 @@ def make_engine(database_url: str = "", busy_timeout_s: float = 30.0) -> Engine:
     if not database_url:
         DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     if not database_url.startswith("sqlite"):

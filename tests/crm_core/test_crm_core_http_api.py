@@ -34,11 +34,9 @@ def api(core):
         yield http
 
 
-def post(api, **changes):
+def post(api, key="intake:rpt-ciliwung-1", **changes):
     return api.post(
-        "/open311/v2/requests.json",
-        data={**FORM, **changes},
-        headers={"Idempotency-Key": "intake:rpt-ciliwung-1"},
+        "/open311/v2/requests.json", data={**FORM, **changes}, headers={"Idempotency-Key": key}
     )
 
 
@@ -64,6 +62,16 @@ def test_post_then_get_in_georeport_shape_without_contact_data(api):
     assert item["extended_attributes"]["kelurahan_name"] == "Kampung Melayu"
     assert item["requested_datetime"].endswith("+00:00")
     assert "Budi" not in got.text and "6281355556666" not in got.text
+
+
+def test_search_defaults_to_the_last_90_days(core, clock, api):
+    old = post(api).json()[0]["service_request_id"]
+    clock.advance(days=91)
+    new = post(api, key="intake:rpt-2").json()[0]["service_request_id"]
+    listed = api.get("/open311/v2/requests.json", params={"api_key": KEY}).json()
+    assert [item["service_request_id"] for item in listed] == [new]
+    by_id = api.get("/open311/v2/requests.json", params={"api_key": KEY, "service_request_id": old})
+    assert [item["service_request_id"] for item in by_id.json()] == [old]
 
 
 def test_search_filters_by_open311_and_crm_status(api):
