@@ -87,3 +87,51 @@ def test_kota_only() -> None:
     match = parse_address("banjir dimana-mana di Jakarta Timur")
     assert match.kota_code == "31.75"
     assert match.kecamatan_code == ""
+
+
+def test_direction_is_not_the_place() -> None:
+    match = parse_address("Trotoar di Jalan TB Simatupang arah Kampung Rambutan hancur")
+    assert match.confidence < 0.8
+
+
+def test_route_between_two_areas_is_not_one_of_them() -> None:
+    match = parse_address("Jalan akses Cilincing-Marunda berlubang dan licin")
+    assert match.kelurahan_code == "" or match.confidence < 0.8
+
+
+def test_an_officials_title_is_not_a_location() -> None:
+    match = parse_address("sudah kami laporkan ke Camat Kalideres tapi belum ada tindak lanjut")
+    assert match.kecamatan_code == ""
+    assert not match.has_address
+
+
+def test_longer_name_after_a_marker_is_not_the_jakarta_kelurahan() -> None:
+    match = parse_address("Pembuatan KTP di Kelurahan Jati Mulya, Tambun Selatan, Kabupaten Bekasi")
+    assert match.outside_jakarta
+    assert match.kelurahan_code == ""
+
+
+def test_neighbouring_kelurahan_after_a_marker_is_outside() -> None:
+    match = parse_address(
+        "Turap di Perumahan Villa Pertiwi, Kelurahan Sukamaju, Kecamatan Cilodong jebol"
+    )
+    assert match.outside_jakarta
+
+
+def test_city_named_last_decides_over_a_shared_name() -> None:
+    match = parse_address(
+        "Banjir di Jalan Kampung Bulak Barat RT 04 RW 08 Kelurahan Cipayung, Depok"
+    )
+    assert match.outside_jakarta and match.outside_region == "Kota Depok"
+
+
+def test_named_place_without_a_preposition_is_a_landmark() -> None:
+    match = parse_address("Toilet di RPTRA Kalijodo kotor dan bau")
+    assert match.landmark == "RPTRA Kalijodo"
+    assert match.has_address
+
+
+def test_kepulauan_seribu_kelurahan() -> None:
+    match = parse_address("Gorong-gorong di RW 01 Kelurahan Pulau Kelapa tersumbat sampah")
+    assert match.kelurahan_code == "31.01.01.1002"
+    assert match.kota_name == "Kepulauan Seribu"

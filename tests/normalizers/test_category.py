@@ -53,3 +53,14 @@ def test_classify(text: str, slug: str) -> None:
     assert category == slug
     assert 0.0 < confidence <= 1.0
     assert opd == OPD[slug]
+
+
+def test_words_apart_still_count_as_a_pair() -> None:
+    assert (
+        classify("Sebelum bulan puasa, jalannya sudah rusak, dilalui truk terus")[0]
+        == "jalan_rusak"
+    )
+
+
+def test_nya_suffix_is_understood() -> None:
+    assert classify("lubangnya makin besar dan dalam")[0] == "jalan_rusak"
