@@ -93,7 +93,7 @@ def build_draft(msg: InboundMessage) -> ReportDraft:
     lat, lon = (msg.location.lat, msg.location.lon) if msg.location is not None else (None, None)
     area, decided_by = resolve_area(description, lat, lon)
     slug, confidence, opd = category.classify(description)
-    found = contact.extract_contacts(description)
+    found = contact.extract_contacts(text.strip_quoted(masked))  # signatures hold phone numbers
     draft = ReportDraft(
         channel=msg.channel,
         external_id=msg.external_id,

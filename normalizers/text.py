@@ -19,9 +19,11 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.!?;:])")
 # Reply history in e-mail: everything from the first quote header on is somebody else's words.
 _QUOTE_START = re.compile(
     r"^(?:>|-{2,}\s*(?:original message|pesan asli|forwarded message)|on .{4,80} wrote:|"
-    r"pada .{4,80} menulis:|from: |dari: |sent from my|dikirim dari|-- ?$)",
+    r"pada .{4,80} menulis:|from: |dari: )",
     re.IGNORECASE | re.MULTILINE,
 )
+# RFC 3676 section 4.3 signature separator ("-- "), and mobile mail footers.
+_SIGNATURE_START = re.compile(r"^(?:-- ?$|sent from my|dikirim dari)", re.IGNORECASE | re.MULTILINE)
 _GREETING = re.compile(
     r"^\s*(?:(?:assalamu['’]?alaikum|asw|ass)\W*(?:wr\.?\s*wb\.?|warahmatullahi\s+wabarakatuh)?"
     r"|selamat\s+(?:pagi|siang|sore|malam)|salam\s+sejahtera|permisi|maaf\s+mengganggu"
@@ -52,14 +54,18 @@ def _strip_emoji(text: str) -> str:
     )
 
 
-def _cut_quoted(text: str) -> str:
+def strip_quoted(text: str) -> str:
+    """The message without quoted e-mail history (signature kept: it may hold a phone number)."""
     m = _QUOTE_START.search(text)
     return text[: m.start()] if m and m.start() > 0 else text
 
 
 def clean(text: str) -> str:
     """The citizen's words without greeting, signature, quoted mail, URLs, mentions, emoji."""
-    text = _cut_quoted(text.replace("\r\n", "\n"))
+    text = strip_quoted(text.replace("\r\n", "\n"))
+    signature = _SIGNATURE_START.search(text)
+    if signature and signature.start() > 0:
+        text = text[: signature.start()]
     text = _URL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _TRAILING_TAGS.sub("", text)

@@ -83,3 +83,17 @@ def test_missing_fields_is_pure_over_the_draft() -> None:
         channel="email", external_id="x", description="a b c d", original_text="a b c d"
     )
     assert missing_fields(draft) == ["location", "photo"]
+
+
+def test_phone_in_an_email_signature_is_kept_as_contact_but_not_in_the_description() -> None:
+    msg = InboundMessage(
+        channel="email",
+        external_id="m1",
+        text=(
+            "Yth. Bapak Lurah,\nGot di Jl. Cideng Barat RT 02/RW 05 Kel. Cideng mampet sejak seminggu.\n"
+            "-- \nBudi\nHP 0812-3456-7890\n\nOn Mon, 3 Jan 2022 at 10:00 someone wrote:\n> hubungi 0813-1111-2222"
+        ),
+    )
+    draft = build_draft(msg)
+    assert "0812" not in draft.description and "Budi" not in draft.description
+    assert draft.contact_phone == "+6281234567890"
