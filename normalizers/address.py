@@ -243,12 +243,10 @@ def _fuzzy_mentions(
         start = i + 1
         if start in taken or len(words[start]) < 3:
             continue
+        levels: tuple[str, ...]
         if w in MARKER_WORDS:
-            levels, cutoff, marker = (
-                (("kelurahan",) if w in KEL_MARKERS else ("kecamatan",)),
-                85,
-                True,
-            )
+            levels = ("kelurahan",) if w in KEL_MARKERS else ("kecamatan",)
+            cutoff, marker = 85, True
         elif w in PLACE_PREPS and not named:
             levels, cutoff, marker = ("kelurahan", "kecamatan"), 90, False
         else:
@@ -314,8 +312,8 @@ def _landmark(text: str) -> str:
         named = any(w[:1].isupper() or w[:1].isdigit() for w in words)
         if words and (named or any(w.lower() in POI_WORDS for w in words)):
             return f"{m.group(1).lower()} {' '.join(words)}"
-    m = _NAMED_PLACE.search(text)
-    return m.group(1) if m else ""
+    place = _NAMED_PLACE.search(text)
+    return place.group(1) if place else ""
 
 
 def tokenize(folded: str) -> tuple[list[str], list[str], set[int], set[int]]:

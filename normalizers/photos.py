@@ -55,7 +55,7 @@ def sniff_type(data: bytes) -> str:
 
 def _dms(values: object, ref: object) -> float | None:
     try:
-        d, m, s = (float(v) for v in values)  # type: ignore[union-attr]
+        d, m, s = (float(v) for v in values)  # type: ignore[attr-defined]
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     deg = d + m / 60 + s / 3600
