@@ -104,6 +104,16 @@ class Lapor1708Settings(BaseModel):
     feed_url: str = ""
     token: SecretStr | None = None
     poll_interval_s: float = 300.0
+    token_header: str = "Authorization"
+    token_prefix: str = "Bearer "
+    cursor_param: str = "cursor"  # query parameter carrying the feed's cursor
+    limit_param: str = "limit"
+    page_size: int = Field(default=100, ge=1, le=1000)
+    items_path: str = "data"  # dotted path to the list of reports in the feed's JSON
+    next_cursor_path: str = "next_cursor"  # dotted path to the cursor of the next page
+    # our field -> the partner's field, for fields named differently than connectors/lapor1708
+    field_map: dict[str, str] = Field(default_factory=dict)
+    timeout_s: float = 20.0
 
 
 class MediaMassaSettings(BaseModel):
