@@ -22,6 +22,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -179,9 +180,21 @@ def make_engine(database_url: str = "", busy_timeout_s: float = 30.0) -> Engine:
 
 
 def create_all(engine: Engine) -> None:
-    """Create the core's tables (idempotent) and its event counter row."""
-    CoreBase.metadata.create_all(engine)
-    with engine.begin() as conn:
-        exists = conn.execute(Counter.__table__.select().where(Counter.name == "event")).first()
-        if exists is None:
-            conn.execute(Counter.__table__.insert().values(name="event", value=0))
+    """Create the core's tables (idempotent) and its event counter row.
+
+    Processes starting together (web, workers) may race on CREATE TABLE or the counter row; the
+    loser's error is harmless, so it checks again. Each lost race means one more object exists,
+    so one attempt per table plus two always suffices.
+    """
+    attempts = len(CoreBase.metadata.tables) + 2
+    for attempt in range(attempts):
+        try:
+            CoreBase.metadata.create_all(engine)
+            with engine.begin() as conn:
+                counter = Counter.__table__
+                if conn.execute(counter.select().where(counter.c.name == "event")).first() is None:
+                    conn.execute(counter.insert().values(name="event", value=0))
+            return
+        except DBAPIError:
+            if attempt + 1 == attempts:
+                raise

@@ -14,10 +14,24 @@ LIFECYCLE = ("Koordinasi", "Proses", "Tindak Lanjut", "Validasi", "Selesai")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_core(request, tmp_path) -> CRMCore:
+def any_url(request, tmp_path) -> str:
     if request.param == "postgres":
-        return CRMCore(request.getfixturevalue("pg_database_url"))
-    return CRMCore(f"sqlite:///{tmp_path / 'crm_core.db'}")
+        return request.getfixturevalue("pg_database_url")
+    return f"sqlite:///{tmp_path / 'crm_core.db'}"
+
+
+@pytest.fixture
+def any_core(any_url) -> CRMCore:
+    return CRMCore(any_url)
+
+
+def test_processes_starting_together_share_one_schema(any_url, new_report):
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        cores = list(pool.map(lambda _: CRMCore(any_url), range(4)))
+    first = cores[0].create_request(new_report("intake:a"))
+    assert cores[3].create_request(new_report("intake:a")).tracking_number == first.tracking_number
+    cores[1].transition(first.tracking_number, "Koordinasi", officer="admin")
+    assert [c.status for c in cores[2].status_changes(0)] == ["Koordinasi"]
 
 
 def test_duplicate_pushes_from_many_threads_make_one_ticket_each(any_core, new_report):
