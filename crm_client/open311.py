@@ -11,7 +11,6 @@ second ticket. Other 4xx raise CRMRejected with the server's own description.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -23,43 +22,13 @@ from crm_client.base import (
     CRMUnavailable,
     InvalidTrackingNumber,
     StatusChange,
-    TrackingEvent,
     TrackingInfo,
 )
+from crm_client.open311_parse import crm_status, retry_after, server_message, to_tracking_info, when
 from crm_client.retry import Backoff, retry_call
 
 _RETRYABLE_4XX = {408, 425, 429}
 FALLBACK_SERVICE_CODE = "lainnya"
-
-
-def _server_message(response: httpx.Response) -> str:
-    """The spec's [{code, description}] error text, or the raw body (shortened)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:300] or response.reason_phrase
-    items = body if isinstance(body, list) else [body]
-    parts = [
-        str(i.get("description") or i.get("detail") or i) for i in items if isinstance(i, dict)
-    ]
-    return "; ".join(parts)[:500] or response.reason_phrase
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("retry-after", "")
-    return float(raw) if raw.isdigit() else None
-
-
-def crm_status(item: dict[str, Any]) -> str:
-    """Indonesian status from extended_attributes, else inferred from open/closed."""
-    extended = item.get("extended_attributes") or {}
-    if extended.get("crm_status"):
-        return str(extended["crm_status"])
-    return "Selesai" if item.get("status") == "closed" else "Menunggu"
-
-
-def _when(raw: str | None) -> datetime:
-    return datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
 
 
 class Open311Client:
@@ -129,16 +98,16 @@ class Open311Client:
             ) from exc
         if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
             error = CRMUnavailable(
-                f"CRM answered {response.status_code}: {_server_message(response)}"
+                f"CRM answered {response.status_code}: {server_message(response)}"
             )
-            error.retry_after_s = _retry_after(response)  # type: ignore[attr-defined]
+            error.retry_after_s = retry_after(response)  # type: ignore[attr-defined]
             raise error
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._call(method, path, **kwargs)
         if response.status_code >= 400:
-            raise CRMRejected(f"CRM answered {response.status_code}: {_server_message(response)}")
+            raise CRMRejected(f"CRM answered {response.status_code}: {server_message(response)}")
         return response.json()
 
     # -- CRMClient --------------------------------------------------------------------------
@@ -251,7 +220,7 @@ class Open311Client:
             StatusChange(
                 tracking_number=str(item["service_request_id"]),
                 status=str(item.get("crm_status") or crm_status(item)),
-                changed_at=_when(item["updated_datetime"]),
+                changed_at=when(item["updated_datetime"]),
                 note=str(item.get("description") or ""),
                 photo_urls=list(
                     item.get("media_urls") or ([item["media_url"]] if item.get("media_url") else [])
@@ -271,34 +240,8 @@ class Open311Client:
         if response.status_code == 404:
             return None
         if response.status_code == 400:
-            raise InvalidTrackingNumber(_server_message(response))
+            raise InvalidTrackingNumber(server_message(response))
         if response.status_code >= 400:
-            raise CRMRejected(f"CRM answered {response.status_code}: {_server_message(response)}")
+            raise CRMRejected(f"CRM answered {response.status_code}: {server_message(response)}")
         body = response.json()
         return to_tracking_info(body[0]) if body else None
-
-
-def to_tracking_info(item: dict[str, Any]) -> TrackingInfo:
-    """A GeoReport v2 request (with our extended attributes when present) -> public view."""
-    extended = item.get("extended_attributes") or {}
-    history = [
-        TrackingEvent(
-            status=str(step["status"]),
-            at=_when(step["datetime"]),
-            note=str(step.get("note") or ""),
-            photo_urls=list(step.get("media_urls") or []),
-        )
-        for step in extended.get("history") or []
-    ]
-    return TrackingInfo(
-        tracking_number=str(item["service_request_id"]),
-        status=crm_status(item),
-        state=str(item.get("status") or "open"),
-        category=str(item.get("service_code") or ""),
-        kelurahan_code=str(extended.get("kelurahan_code") or ""),
-        kelurahan_name=str(extended.get("kelurahan_name") or ""),
-        created_at=_when(item["requested_datetime"]),
-        updated_at=_when(item["updated_datetime"]) if item.get("updated_datetime") else None,
-        history=history,
-        sla_flags=list(extended.get("sla_flags") or []),
-    )

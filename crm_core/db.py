@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from crm_core.records import Event, Request
+from crm_core.records import Event, NewRequest, Request
 
 DEFAULT_SQLITE_PATH = Path("var") / "crm_core.db"
 
@@ -117,6 +117,40 @@ class Counter(CoreBase):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def request_values(
+    new: NewRequest, photos: list[str], tracking_number: str, now: datetime
+) -> dict[str, Any]:
+    """Column values of a new report, in Menunggu."""
+    return {
+        "tracking_number": tracking_number,
+        "idempotency_key": new.idempotency_key,
+        "reference": new.reference,
+        "status": "Menunggu",
+        "category": new.category or "lainnya",
+        "opd": new.opd,
+        "channel": new.channel,
+        "description": new.description,
+        "address": new.address,
+        "kota_code": new.kota_code,
+        "kecamatan_code": new.kecamatan_code,
+        "kelurahan_code": new.kelurahan_code,
+        "kelurahan_name": new.kelurahan_name,
+        "lat": new.lat,
+        "lon": new.lon,
+        "photo_urls": photos,
+        "contact_name": new.contact_name,
+        "contact_phone": new.contact_phone,
+        "contact_email": new.contact_email,
+        "received_at": new.received_at,
+        "created_at": now,
+        "updated_at": now,
+        "coordinated_at": None,
+        "resolved_at": None,
+        "coordinated_late": False,
+        "resolved_late": False,
+    }
 
 
 _REQUEST_COLUMNS = [

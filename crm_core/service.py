@@ -20,6 +20,7 @@ from crm_core.db import (
     StatusEvent,
     create_all,
     make_engine,
+    request_values,
     to_event,
     to_request,
 )
@@ -101,34 +102,8 @@ class CRMCore:
     def _insert(self, new: NewRequest, photos: list[str]) -> Request:
         # SQLAlchemy Core, not the ORM: this is the hot path of every push (about 3x faster).
         now = self.clock()
-        values = {
-            "tracking_number": tracking_numbers.display(tracking_numbers.generate()),
-            "idempotency_key": new.idempotency_key,
-            "reference": new.reference,
-            "status": Status.MENUNGGU.value,
-            "category": new.category or "lainnya",
-            "opd": new.opd,
-            "channel": new.channel,
-            "description": new.description,
-            "address": new.address,
-            "kota_code": new.kota_code,
-            "kecamatan_code": new.kecamatan_code,
-            "kelurahan_code": new.kelurahan_code,
-            "kelurahan_name": new.kelurahan_name,
-            "lat": new.lat,
-            "lon": new.lon,
-            "photo_urls": photos,
-            "contact_name": new.contact_name,
-            "contact_phone": new.contact_phone,
-            "contact_email": new.contact_email,
-            "received_at": new.received_at,
-            "created_at": now,
-            "updated_at": now,
-            "coordinated_at": None,
-            "resolved_at": None,
-            "coordinated_late": False,
-            "resolved_late": False,
-        }
+        number = tracking_numbers.display(tracking_numbers.generate())
+        values = request_values(new, photos, number, now)
         first = {
             "from_status": None,
             "status": values["status"],
