@@ -153,6 +153,16 @@ def request_values(
     }
 
 
+def check_lengths(table_name: str, values: dict[str, Any]) -> None:
+    """Raise ValueError naming the field whose text exceeds its column (PostgreSQL would refuse
+    it with an error that looks like an outage; SQLite would silently keep it)."""
+    table = CoreBase.metadata.tables[table_name]
+    for name, value in values.items():
+        limit = getattr(table.c[name].type, "length", None) if name in table.c else None
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"{name} is longer than {limit} characters")
+
+
 _REQUEST_COLUMNS = [
     f.name for f in dataclasses.fields(Request) if f.name not in {"created", "history"}
 ]

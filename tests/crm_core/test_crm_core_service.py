@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
@@ -170,3 +171,11 @@ def test_sla_counts_reach_prometheus(core, clock, new_report):
     text = generate_latest(registry).decode()
     assert 'crm_sla_open_breaches{clock="koordinasi"} 1.0' in text
     assert 'crm_sla_open_breaches{clock="penyelesaian"} 0.0' in text
+
+
+def test_text_longer_than_its_column_is_refused_by_name(core, new_report):
+    with pytest.raises(ValueError, match="kelurahan_name is longer than 120"):
+        core.create_request(replace(new_report(), kelurahan_name="Kramat " * 30))
+    number = core.create_request(new_report()).tracking_number
+    with pytest.raises(ValueError, match="officer is longer than 120"):
+        core.transition(number, "Koordinasi", officer="x" * 121)
