@@ -121,6 +121,13 @@ class MediaMassaSettings(BaseModel):
 
     feeds: list[str] = Field(default_factory=list)
     poll_interval_s: float = 900.0
+    # extra complaint words on top of connectors/media_massa/relevance.py's list
+    extra_keywords: list[str] = Field(default_factory=list)
+    # article pages may come from the feeds' own sites and these (e.g. a CDN or AMP host)
+    extra_article_hosts: list[str] = Field(default_factory=list)
+    max_entries_per_feed: int = Field(default=50, ge=1, le=500)
+    max_article_bytes: int = 3_000_000
+    timeout_s: float = 20.0
 
 
 class CRMSettings(BaseModel):
