@@ -48,7 +48,7 @@ def _int(request: Request, name: str, default: int) -> int:
 def open311_errors(
     endpoint: Callable[..., Awaitable[Any]],
 ) -> Callable[..., Awaitable[Any]]:
-    """Render Open311Error and InvalidTrackingNumber in the spec's error shape."""
+    """Render Open311Error and the core's ValueErrors in the spec's error shape (4xx, final)."""
 
     @functools.wraps(endpoint)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -58,6 +58,8 @@ def open311_errors(
             return _error(exc.status_code, exc.description)
         except InvalidTrackingNumber as exc:
             return _error(400, exc.hint)
+        except ValueError as exc:  # the core refused a field (bad photo URL, too long)
+            return _error(400, str(exc))
 
     return wrapper
 

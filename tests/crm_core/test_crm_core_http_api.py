@@ -104,6 +104,8 @@ def test_search_filters_by_open311_and_crm_status(api):
             "a location is required",
         ),
         ({"lat": "utara"}, 400, "lat must be a decimal number"),
+        ({"media_url": "ftp://media.example.org/x.jpg"}, 400, "foto harus berupa URL http(s)"),
+        ({"attribute[kelurahan_name]": "K" * 121}, 400, "kelurahan_name is longer than 120"),
         ({"api_key": "salah"}, 403, "api_key is missing or wrong"),
         ({"jurisdiction_id": "bandung.go.id"}, 404, "jurisdiction_id"),
     ],
