@@ -24,11 +24,17 @@ from crm_client.base import (
     StatusChange,
     TrackingInfo,
 )
-from crm_client.open311_parse import crm_status, retry_after, server_message, to_tracking_info, when
+from crm_client.open311_parse import (
+    crm_status,
+    decoded,
+    retry_after,
+    server_message,
+    to_tracking_info,
+    when,
+)
 from crm_client.retry import Backoff, retry_call
 
 _RETRYABLE_4XX = {408, 425, 429}
-FALLBACK_SERVICE_CODE = "lainnya"
 
 
 class Open311Client:
@@ -51,10 +57,15 @@ class Open311Client:
         self.backoff = backoff or Backoff()
         self._tokens: dict[str, str] = {}  # idempotency key -> token, for batch servers
         self._lock = threading.Lock()
+        headers = {"User-Agent": "jakarta-crm-intake/1 (+open311 client)"}
+        if api_key:
+            # GeoReport v2 asks for api_key on POST only; the header serves servers (ours) that
+            # guard reads too, without putting the key in URLs that access logs keep.
+            headers["X-API-Key"] = api_key
         self.http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
             timeout=httpx.Timeout(timeout_s),
-            headers={"User-Agent": "jakarta-crm-intake/1 (+open311 client)"},
+            headers=headers,
             transport=transport,
         )
 
@@ -82,8 +93,6 @@ class Open311Client:
         params = {k: v for k, v in extra.items() if v not in (None, "")}
         if self.jurisdiction_id:
             params["jurisdiction_id"] = self.jurisdiction_id
-        if self.api_key:
-            params["api_key"] = self.api_key
         return params
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -108,7 +117,7 @@ class Open311Client:
         response = self._call(method, path, **kwargs)
         if response.status_code >= 400:
             raise CRMRejected(f"CRM answered {response.status_code}: {server_message(response)}")
-        return response.json()
+        return decoded(response)
 
     # -- CRMClient --------------------------------------------------------------------------
 
@@ -138,7 +147,7 @@ class Open311Client:
             "attribute[kelurahan_name]": report.kelurahan_name,
             "attribute[media_urls]": " ".join(report.photo_urls[1:]),
         }
-        return {k: str(v) for k, v in self._params(**form).items()}
+        return {k: str(v) for k, v in self._params(**form, api_key=self.api_key).items()}
 
     def _post(self, report: CRMReport) -> CRMTicket:
         body = self._json(
@@ -180,7 +189,7 @@ class Open311Client:
         response = self._call("GET", f"tokens/{token}.json", params=self._params())
         if response.status_code == 404:
             return None
-        body = response.json() if response.status_code < 400 else []
+        body = decoded(response) if response.status_code < 400 else []
         item = body[0] if isinstance(body, list) and body else {}
         number = str(item.get("service_request_id") or "")
         return CRMTicket(tracking_number=number, crm_id=number) if number else None
@@ -243,5 +252,5 @@ class Open311Client:
             raise InvalidTrackingNumber(server_message(response))
         if response.status_code >= 400:
             raise CRMRejected(f"CRM answered {response.status_code}: {server_message(response)}")
-        body = response.json()
+        body = decoded(response)
         return to_tracking_info(body[0]) if body else None

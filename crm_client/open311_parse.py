@@ -7,7 +7,15 @@ from typing import Any
 
 import httpx
 
-from crm_client.base import TrackingEvent, TrackingInfo
+from crm_client.base import CRMUnavailable, TrackingEvent, TrackingInfo
+
+
+def decoded(response: httpx.Response) -> Any:
+    """The JSON body of a 2xx answer; anything else (a proxy's HTML page) is an outage."""
+    try:
+        return response.json()
+    except ValueError:
+        raise CRMUnavailable(f"CRM answered {response.status_code} without JSON") from None
 
 
 def server_message(response: httpx.Response) -> str:
