@@ -30,6 +30,9 @@ class CRMReport(BaseModel):
     contact_phone: str = ""
     contact_email: str = ""
     kelurahan_name: str = ""  # shown on the public tracking page beside the code
+    # Earlier push attempts of this key (the pipeline's count): > 0 makes an Open311 client look
+    # the report up before posting, since an earlier attempt may have reached the CRM.
+    previous_attempts: int = 0
 
 
 class CRMTicket(BaseModel):

@@ -56,6 +56,7 @@ class Open311Client:
         self.service_codes = service_codes or {}
         self.backoff = backoff or Backoff()
         self._tokens: dict[str, str] = {}  # idempotency key -> token, for batch servers
+        self._uncertain: set[str] = set()  # keys whose last push may have reached the CRM
         self._lock = threading.Lock()
         headers = {"User-Agent": "jakarta-crm-intake/1 (+open311 client)"}
         if api_key:
@@ -174,16 +175,32 @@ class Open311Client:
         raise CRMUnavailable("CRM answered POST requests.json without an id or token")
 
     def push(self, report: CRMReport) -> CRMTicket:
-        """Create the ticket once; before each re-send look it up so no second ticket is made."""
+        """Create the ticket once; before any re-send look it up so no second ticket is made.
+
+        A re-send is a retry inside this call, or a later call for a key whose push failed
+        here or whose report says previous_attempts > 0 (the pipeline's actor-level retry).
+        """
+
+        key = report.idempotency_key
+        with self._lock:
+            uncertain = report.previous_attempts > 0 or key in self._uncertain
 
         def attempt(number: int) -> CRMTicket:
-            if number > 0:
-                found = self.lookup(report.idempotency_key, reference=report.reference)
+            if number > 0 or uncertain:
+                found = self.lookup(key, reference=report.reference)
                 if found is not None:
                     return found
             return self._post(report)
 
-        return retry_call(attempt, self.backoff)
+        try:
+            ticket = retry_call(attempt, self.backoff)
+        except CRMUnavailable:
+            with self._lock:  # the next push of this key (actor retry) looks it up first
+                self._uncertain.add(key)
+            raise
+        with self._lock:
+            self._uncertain.discard(key)
+        return ticket
 
     def _resolve_token(self, token: str) -> CRMTicket | None:
         response = self._call("GET", f"tokens/{token}.json", params=self._params())

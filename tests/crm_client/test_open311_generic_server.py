@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from crm_client.base import CRMUnavailable
 from crm_client.open311 import Open311Client
 from crm_client.retry import Backoff
 from crm_core.serve import ServedApp
@@ -101,3 +102,16 @@ def test_timeout_after_accepting_on_a_server_that_ignores_the_header(report):
         ticket = client(served.url, timeout_s=0.3).push(report())
     assert server.posts == 1  # found by lookup, not posted again
     assert ticket.tracking_number == server.requests[0]["service_request_id"]
+
+
+def test_actor_level_retry_after_a_timeout_makes_no_second_ticket(report):
+    server = BatchServer(slow_first_post_s=1.0)
+    with ServedApp(server.app) as served:
+        once = Open311Client(served.url, backoff=Backoff(attempts=1), timeout_s=0.3)
+        with pytest.raises(CRMUnavailable, match="timed out"):
+            once.push(report())
+        same_worker = once.push(report())  # remembers the push may have landed
+        other_worker = client(served.url).push(report(previous_attempts=1))
+    assert server.posts == 1
+    assert same_worker == other_worker
+    assert same_worker.tracking_number == server.requests[0]["service_request_id"]
