@@ -20,10 +20,11 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from crm_core.records import Event, NewRequest, Request
@@ -189,6 +190,20 @@ def to_request(
     values = {name: getattr(row, name) for name in _REQUEST_COLUMNS}
     values["photo_urls"] = list(values["photo_urls"] or [])
     return Request(**values, created=created, history=history or [])
+
+
+def next_seq(session: Session | Connection) -> int:
+    """Bump and return the event sequence inside the caller's transaction."""
+    # Written first in every write transaction: SQLite takes its write lock here (waiting on
+    # busy_timeout instead of failing on a stale read snapshot), PostgreSQL locks the row,
+    # so events commit in seq order.
+    stmt = (
+        update(Counter)
+        .where(Counter.name == "event")
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:

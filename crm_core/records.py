@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -99,3 +100,12 @@ class SlaReport:
     open_late_resolution: int
     closed_late_coordination: int
     closed_late_resolution: int
+
+
+def clean_photo_urls(photo_urls: Sequence[str]) -> list[str]:
+    """Trimmed photo URLs; anything but http(s) is refused (it ends up in an <img src>)."""
+    urls = [url.strip() for url in photo_urls if url.strip()]
+    for url in urls:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError(f"foto harus berupa URL http(s): {url[:80]!r}")
+    return urls

@@ -8,26 +8,28 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+import structlog
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_core import sla, tracking_numbers
 from crm_core.db import (
-    Counter,
     ServiceRequest,
     StatusEvent,
     check_lengths,
     create_all,
     make_engine,
+    next_seq,
     request_values,
     to_event,
     to_request,
 )
-from crm_core.records import Breach, Event, NewRequest, Request, SlaReport
+from crm_core.records import Breach, Event, NewRequest, Request, SlaReport, clean_photo_urls
 from crm_core.statuses import Status, check_transition, parse_status
 
+log = structlog.get_logger("crm_core")
 _MAX_NUMBER_ATTEMPTS = 8
 REQUESTS = ServiceRequest.__table__
 EVENTS = StatusEvent.__table__
@@ -41,27 +43,6 @@ class RequestNotFound(LookupError):
 def utcnow() -> datetime:
     """Now, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-def _check_photo_urls(photo_urls: Sequence[str]) -> list[str]:
-    urls = [url.strip() for url in photo_urls if url.strip()]
-    for url in urls:
-        if not url.startswith(("https://", "http://")):
-            raise ValueError(f"foto harus berupa URL http(s): {url[:80]!r}")
-    return urls
-
-
-def _next_seq(session: Session | Connection) -> int:
-    # Written first in every write transaction: SQLite takes its write lock here (waiting on
-    # busy_timeout instead of failing on a stale read snapshot), PostgreSQL locks the row,
-    # so events commit in seq order.
-    stmt = (
-        update(Counter)
-        .where(Counter.name == "event")
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    )
-    return int(session.execute(stmt).scalar_one())
 
 
 class CRMCore:
@@ -85,7 +66,7 @@ class CRMCore:
             raise ValueError("idempotency_key is required")
         if not new.description.strip():
             raise ValueError("description is required")
-        photos = _check_photo_urls(new.photo_urls)
+        photos = clean_photo_urls(new.photo_urls)
         existing = self.get_by_key(new.idempotency_key)
         if existing is not None:
             return existing
@@ -115,10 +96,17 @@ class CRMCore:
             "at": now,
         }
         with self._write_lock, self.engine.begin() as conn:
-            seq = _next_seq(conn)
+            seq = next_seq(conn)
             # Parameters passed separately keep the compiled statement cached.
             request_id = conn.execute(_INSERT_REQUEST, values).scalar_one()
             conn.execute(insert(EVENTS), {"seq": seq, "request_id": request_id, **first})
+        # Only the number, channel and category: never contact data or the description.
+        log.info(
+            "crm_request_created",
+            tracking_number=number,
+            channel=new.channel,
+            category=values["category"],
+        )
         event = SimpleNamespace(seq=seq, **first)
         history = [to_event(event, values["tracking_number"])]  # type: ignore[arg-type]
         return to_request(SimpleNamespace(id=request_id, **values), history, created=True)  # type: ignore[arg-type]
@@ -199,14 +187,14 @@ class CRMCore:
         if not officer.strip():
             raise ValueError("officer is required")
         check_lengths(EVENTS.name, {"officer": officer.strip()})
-        photos = _check_photo_urls(photo_urls)
+        photos = clean_photo_urls(photo_urls)
         now = self.clock()
         with (
             self._write_lock,
             Session(self.engine, expire_on_commit=False) as session,
             session.begin(),
         ):
-            seq = _next_seq(session)
+            seq = next_seq(session)
             row = session.scalars(
                 select(ServiceRequest).where(ServiceRequest.tracking_number == number)
             ).first()
@@ -235,7 +223,14 @@ class CRMCore:
                 )
             )
             session.flush()
-            return to_request(row, self._history(session, row))
+            moved = to_request(row, self._history(session, row))
+        log.info(
+            "crm_status_moved",
+            tracking_number=number,
+            from_status=current.value,
+            to_status=target.value,
+        )
+        return moved
 
     def status_changes(self, after_seq: int, limit: int = 500) -> list[Event]:
         """Officer moves with seq > after_seq, oldest first (creation itself is not a change)."""
