@@ -22,7 +22,7 @@ from sqlalchemy import (
     event,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -223,7 +223,6 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
 def make_engine(database_url: str = "", busy_timeout_s: float = 30.0) -> Engine:
     """Engine for the core's database; empty URL means the SQLite file var/crm_core.db."""
     if not database_url:
-        DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     if database_url.startswith("postgres://"):  # Heroku-style URLs
         database_url = "postgresql://" + database_url.removeprefix("postgres://")
@@ -231,6 +230,9 @@ def make_engine(database_url: str = "", busy_timeout_s: float = 30.0) -> Engine:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     if not database_url.startswith("sqlite"):
         return create_engine(database_url, pool_pre_ping=True)
+    path = make_url(database_url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no var/
     engine = create_engine(
         database_url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s}
     )

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from crm_client.base import InvalidTrackingNumber
 from crm_core import tracking_numbers
 from crm_core.metrics import SlaCollector
-from crm_core.service import RequestNotFound
+from crm_core.service import CRMCore, RequestNotFound
 from crm_core.statuses import TransitionNotAllowed
 
 PHOTO = "https://media.example.org/tambal-kramat.jpg"
@@ -179,3 +179,8 @@ def test_text_longer_than_its_column_is_refused_by_name(core, new_report):
     number = core.create_request(new_report()).tracking_number
     with pytest.raises(ValueError, match="officer is longer than 120"):
         core.transition(number, "Koordinasi", officer="x" * 121)
+
+
+def test_a_fresh_checkout_without_var_dir_still_starts(tmp_path, new_report):
+    fresh = CRMCore(f"sqlite:///{tmp_path / 'var' / 'crm_core.db'}")
+    assert fresh.create_request(new_report()).status == "Menunggu"
