@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from email.message import EmailMessage, Message
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
 from html.parser import HTMLParser
 
 _BLOCK_TAGS = {
@@ -103,19 +105,35 @@ def part_text(part: Message) -> str:
     return payload.decode("utf-8", errors="replace")
 
 
-def body_text(msg: EmailMessage) -> tuple[str, str]:
+def body_text(msg: Message) -> tuple[str, str]:
     """(text, source) of the body: text/plain preferred, else HTML converted; source says which."""
-    plain = msg.get_body(preferencelist=("plain",))
+    plain: Message | None = None
+    rich: Message | None = None
+    for part in msg.walk():
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain" and plain is None:
+            plain = part
+        elif ctype == "text/html" and rich is None:
+            rich = part
     if plain is not None and part_text(plain).strip():
         return part_text(plain), "plain"
-    rich = msg.get_body(preferencelist=("html",))
     if rich is not None:
         return html_to_text(part_text(rich)), "html"
     return "", "none"
 
 
+def _filename(part: Message) -> str:
+    name = part.get_filename() or ""  # RFC 2231 handled here; RFC 2047 words (Outlook) below
+    try:
+        return str(make_header(decode_header(name)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
+        return name
+
+
 def attachments(
-    msg: EmailMessage, *, types: frozenset[str], max_bytes: int, min_inline_bytes: int
+    msg: Message, *, types: frozenset[str], max_bytes: int, min_inline_bytes: int
 ) -> tuple[list[Attachment], list[str]]:
     """Images (and allowed documents) attached or inline, plus reasons for the ones left out."""
     kept: list[Attachment] = []
@@ -128,7 +146,7 @@ def attachments(
             continue
         inline = part.get_content_disposition() != "attachment"
         data = part.get_payload(decode=True)
-        name = part.get_filename() or ""
+        name = _filename(part)
         if ctype not in types or not isinstance(data, bytes):
             skipped.append(f"type {ctype}")
         elif len(data) > max_bytes:

@@ -72,6 +72,7 @@ def test_broken_multipart_without_text_is_malformed() -> None:
 
 def test_unknown_charset_and_missing_close_boundary_still_readable() -> None:
     msg = parse_email(fixture_bytes("odd_charset_defects.eml")).message
+    assert msg.text.startswith("Pohon tumbang di Jl. Cilincing Raya\n\n")  # RFC 2047 subject
     assert "Pohon tumbang menutup jalan di Jl. Cilincing Raya" in msg.text
     assert msg.raw["defects"] == ["CloseBoundaryNotFoundDefect"]
 
