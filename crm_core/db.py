@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     create_engine,
     event,
@@ -252,7 +253,7 @@ def create_all(engine: Engine) -> None:
         try:
             CoreBase.metadata.create_all(engine)
             with engine.begin() as conn:
-                counter = Counter.__table__
+                counter = cast(Table, Counter.__table__)
                 if conn.execute(counter.select().where(counter.c.name == "event")).first() is None:
                     conn.execute(counter.insert().values(name="event", value=0))
             return

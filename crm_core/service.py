@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import cast
 
 import structlog
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, Table, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,8 +32,8 @@ from crm_core.statuses import Status, check_transition, parse_status
 
 log = structlog.get_logger("crm_core")
 _MAX_NUMBER_ATTEMPTS = 8
-REQUESTS = ServiceRequest.__table__
-EVENTS = StatusEvent.__table__
+REQUESTS = cast(Table, ServiceRequest.__table__)
+EVENTS = cast(Table, StatusEvent.__table__)
 _INSERT_REQUEST = insert(REQUESTS).returning(REQUESTS.c.id)
 
 
@@ -256,10 +257,9 @@ class CRMCore:
         late_resolve = open_ & (ServiceRequest.created_at < resolve_cut)
         with Session(self.engine) as session:
 
-            def count(cond: object) -> int:
-                return int(
-                    session.scalar(select(func.count()).select_from(ServiceRequest).where(cond))
-                )
+            def count(cond: ColumnElement[bool]) -> int:
+                query = select(func.count()).select_from(ServiceRequest).where(cond)
+                return int(session.scalar(query) or 0)
 
             breaches = [
                 Breach(
