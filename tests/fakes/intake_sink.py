@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,3 +61,31 @@ class MemorySink:
     def texts(self, channel: str) -> list[str]:
         """Texts stored for a channel, in insertion order."""
         return [m.text for (ch, _), m in self.rows.items() if ch == channel]
+
+
+def poll_until_caught_up(
+    channel: str, poller: Any, sink: MemorySink, *, max_fetches: int | None = None
+) -> None:
+    """Run the real poll loop until the provider has nothing more (or after max_fetches)."""
+    from connectors.poll_loop import run  # noqa: PLC0415
+
+    stop = threading.Event()
+    real = poller.fetch
+    calls = {"n": 0}
+
+    def fetch(cursor: dict[str, Any] | None) -> Any:
+        result = real(cursor)
+        calls["n"] += 1
+        if not getattr(poller, "has_more", False) or (max_fetches and calls["n"] >= max_fetches):
+            stop.set()  # like SIGTERM during the fetch: the batch is finished, then run() returns
+        return result
+
+    poller.fetch = fetch
+    worker = threading.Thread(
+        target=run,
+        args=(channel, poller),
+        kwargs={"interval_s": 0, "stop": stop, "sink": sink, "rng": random.Random(3)},
+    )
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "poll loop did not return after stop was set"

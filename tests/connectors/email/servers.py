@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pwd
 import shutil
@@ -161,6 +162,10 @@ class SmtpSink:
     def start(self) -> SmtpSink:
         """Start the server thread."""
         from aiosmtpd.controller import Controller  # noqa: PLC0415 - test-only dependency
+
+        # aiosmtpd logs every session at INFO from its own thread, sometimes after pytest has
+        # closed the captured stream ("I/O operation on closed file"); its warnings still show.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
 
         sink = self
 

@@ -16,13 +16,17 @@ from pipeline.models import InboxMessage, PollerCheckpoint
 from tests.conftest import PipelineEnv
 from tests.connectors.email.conftest import fixture_bytes
 
-MAILS = ["gmail_plain_qp_reply.eml", "vacation_auto_reply.eml", "iphone_inline_photo.eml",
-         "malformed_no_body.eml"]
+MAILS = [
+    "gmail_plain_qp_reply.eml",
+    "vacation_auto_reply.eml",
+    "iphone_inline_photo.eml",
+    "malformed_no_body.eml",
+]
 
 
 def test_mail_lands_in_the_inbox_with_its_checkpoint(
-        pipeline_env: PipelineEnv, mailbox: tuple[EmailSettings, IMAPClient],
-        tmp_path: Path) -> None:
+    pipeline_env: PipelineEnv, mailbox: tuple[EmailSettings, IMAPClient], tmp_path: Path
+) -> None:
     settings, admin = mailbox
     for name in MAILS:
         admin.append(settings.folder, fixture_bytes(name))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from connectors.email.poll import EmailPoller
 from connectors.poll_loop import run
 from tests.connectors.email.conftest import fixture_bytes
 from tests.connectors.email.servers import Dovecot, DroppingProxy
-from tests.fakes.intake_sink import MemorySink
+from tests.fakes.intake_sink import MemorySink, poll_until_caught_up
 
 MAILS = [
     "gmail_plain_qp_reply.eml",
@@ -40,27 +39,10 @@ def _fill(admin: IMAPClient, folder: str, names: list[str]) -> None:
         admin.append(folder, fixture_bytes(name))
 
 
-def _poll_until_caught_up(poller: EmailPoller, sink: MemorySink, *, max_batches: int = 50) -> None:
-    stop = threading.Event()
-    done = threading.Event()
-    real_fetch = poller.fetch
-
-    def fetch(cursor):  # type: ignore[no-untyped-def]
-        result = real_fetch(cursor)
-        if not poller.has_more or sink.batches >= max_batches:
-            stop.set()
-            done.set()
-        return result
-
-    poller.fetch = fetch  # type: ignore[method-assign]
-    thread = threading.Thread(
-        target=run,
-        args=("email", poller),
-        kwargs={"interval_s": 0.05, "stop": stop, "sink": sink, "rng": random.Random(3)},
-    )
-    thread.start()
-    thread.join(30)
-    assert not thread.is_alive()
+def _poll_until_caught_up(
+    poller: EmailPoller, sink: MemorySink, *, max_fetches: int | None = None
+) -> None:
+    poll_until_caught_up("email", poller, sink, max_fetches=max_fetches)
     poller.close()
 
 
@@ -87,7 +69,7 @@ def test_restart_between_batches_continues_from_the_checkpoint(
     settings, admin = mailbox
     _fill(admin, settings.folder, MAILS)
     sink = MemorySink()
-    _poll_until_caught_up(EmailPoller(settings, tmp_path), sink, max_batches=1)  # "killed"
+    _poll_until_caught_up(EmailPoller(settings, tmp_path), sink, max_fetches=1)  # "killed"
     first = dict(sink.rows)
     assert 0 < len(first) < len(COMPLAINT_IDS)
     _poll_until_caught_up(EmailPoller(settings, tmp_path), sink)  # a new process

@@ -15,7 +15,7 @@ from connectors.contract import TemporarilyUnavailable
 from connectors.lapor1708.poll import LaporFeedPoller
 from connectors.poll_loop import PollerStopped, run
 from tests.fakes.feeds import FeedServer, LaporFeed
-from tests.fakes.intake_sink import MemorySink
+from tests.fakes.intake_sink import MemorySink, poll_until_caught_up
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "lapor1708"
 PAGES = [json.loads((FIXTURES / f"feed_page_{n}.json").read_text()) for n in (1, 2)]
@@ -32,26 +32,10 @@ def _settings(url: str, token: str = "rahasia-mitra") -> Lapor1708Settings:
     return Lapor1708Settings(feed_url=url, token=token, page_size=2, timeout_s=5)  # type: ignore[arg-type]
 
 
-def _run(poller: LaporFeedPoller, sink: MemorySink, max_fetches: int = 10) -> None:
-    stop = threading.Event()
-    real = poller.fetch
-    count = {"n": 0}
-
-    def fetch(cursor: dict[str, Any] | None) -> Any:
-        count["n"] += 1
-        result = real(cursor)
-        if not poller.has_more or count["n"] >= max_fetches:
-            stop.set()
-        return result
-
-    poller.fetch = fetch  # type: ignore[method-assign]
-    run("lapor1708", poller, interval_s=0, stop=stop, sink=sink)
-
-
 def test_feed_read_page_by_page_with_flags_and_bad_item_flagged(feed: Any) -> None:
     server, lapor = feed
     sink = MemorySink()
-    _run(LaporFeedPoller(_settings(lapor.url)), sink)
+    poll_until_caught_up("lapor1708", LaporFeedPoller(_settings(lapor.url)), sink)
     assert [ext for _, ext in sink.rows] == ["4821907", "4821911", "4821915"]
     pungli = sink.rows[("lapor1708", "4821911")]
     assert pungli.anonymous and pungli.confidential and pungli.sender.handle == ""
@@ -63,9 +47,11 @@ def test_feed_read_page_by_page_with_flags_and_bad_item_flagged(feed: Any) -> No
 def test_restart_resumes_from_the_saved_cursor_without_duplicates(feed: Any) -> None:
     server, lapor = feed
     sink = MemorySink()
-    _run(LaporFeedPoller(_settings(lapor.url)), sink, max_fetches=1)  # killed after page one
+    poll_until_caught_up(
+        "lapor1708", LaporFeedPoller(_settings(lapor.url)), sink, max_fetches=1
+    )  # killed after page one
     assert len(sink.rows) == 2
-    _run(LaporFeedPoller(_settings(lapor.url)), sink)
+    poll_until_caught_up("lapor1708", LaporFeedPoller(_settings(lapor.url)), sink)
     assert len(sink.rows) == 3
     assert [q.get("cursor") for _, q, _ in server.requests] == [
         None,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from config.settings import MediaMassaSettings
 from connectors.media_massa.poll import MediaMassaPoller
-from connectors.poll_loop import run
 from tests.fakes.feeds import FeedServer
-from tests.fakes.intake_sink import MemorySink
+from tests.fakes.intake_sink import MemorySink, poll_until_caught_up
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "media_massa"
 RSS, ATOM, HTML = "application/rss+xml", "application/atom+xml", "text/html; charset=utf-8"
@@ -44,22 +41,10 @@ def _settings(server: FeedServer, *paths: str) -> MediaMassaSettings:
     return MediaMassaSettings(feeds=[server.base_url + p for p in paths], timeout_s=5)
 
 
-def _poll_once(poller: MediaMassaPoller, sink: MemorySink) -> None:
-    stop = threading.Event()
-    real = poller.fetch
-
-    def fetch(cursor: Any) -> Any:
-        stop.set()
-        return real(cursor)
-
-    poller.fetch = fetch  # type: ignore[method-assign]
-    run("media_massa", poller, interval_s=0, stop=stop, sink=sink)
-
-
 def test_only_jakarta_complaints_are_kept_for_review(news: FeedServer) -> None:
     sink = MemorySink()
     poller = MediaMassaPoller(_settings(news, "/rss/metro.xml", "/atom.xml"))
-    _poll_once(poller, sink)
+    poll_until_caught_up("media_massa", poller, sink, max_fetches=1)
     base = news.base_url
     ids = sorted(ext for _, ext in sink.rows)
     assert ids == sorted(
@@ -83,9 +68,11 @@ def test_only_jakarta_complaints_are_kept_for_review(news: FeedServer) -> None:
 def test_second_poll_fetches_no_article_twice(news: FeedServer) -> None:
     sink = MemorySink()
     settings = _settings(news, "/rss/metro.xml")
-    _poll_once(MediaMassaPoller(settings), sink)
+    poll_until_caught_up("media_massa", MediaMassaPoller(settings), sink, max_fetches=1)
     pages_before = sum(p.startswith("/berita/") for p, _, _ in news.requests)
-    _poll_once(MediaMassaPoller(settings), sink)  # a restarted process, same checkpoint
+    poll_until_caught_up(
+        "media_massa", MediaMassaPoller(settings), sink, max_fetches=1
+    )  # a restarted process, same checkpoint
     assert sum(p.startswith("/berita/") for p, _, _ in news.requests) == pages_before
     assert len(sink.rows) == 2
 
@@ -94,7 +81,7 @@ def test_broken_feed_is_flagged_and_the_other_feeds_go_on(news: FeedServer) -> N
     news.add("/rusak.xml", (FIXTURES / "not_a_feed.html").read_text(), "application/xml")
     sink = MemorySink()
     poller = MediaMassaPoller(_settings(news, "/rusak.xml", "/atom.xml"))
-    _poll_once(poller, sink)
+    poll_until_caught_up("media_massa", poller, sink, max_fetches=1)
     assert len(sink.rows) == 1
     [error] = sink.malformed.values()
     assert "127.0.0.1" in error
@@ -103,7 +90,7 @@ def test_broken_feed_is_flagged_and_the_other_feeds_go_on(news: FeedServer) -> N
 def test_feed_down_is_noted_and_retried(news: FeedServer) -> None:
     sink = MemorySink()
     poller = MediaMassaPoller(_settings(news, "/rss/metro.xml", "/hilang.xml"))
-    _poll_once(poller, sink)
+    poll_until_caught_up("media_massa", poller, sink, max_fetches=1)
     assert len(sink.rows) == 2
     assert "feeds failing" in sink.heartbeats[-1][2]
     assert list(sink.checkpoints["media_massa"]["feeds"]) == [news.base_url + "/rss/metro.xml"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import pytest
 
@@ -11,7 +10,7 @@ from config.settings import TwitterSettings
 from connectors.contract import TemporarilyUnavailable
 from connectors.poll_loop import PollerStopped, run
 from connectors.twitter.poll import TwitterPoller
-from tests.fakes.intake_sink import MemorySink
+from tests.fakes.intake_sink import MemorySink, poll_until_caught_up
 from tests.fakes.x_api import FakeXApi
 
 COMPLAINTS = [
@@ -38,33 +37,17 @@ def _more(fake: FakeXApi, count: int, first_id: int = 1861234567890200000) -> li
     return [t["id"] for t in tweets]
 
 
-def _run(poller: TwitterPoller, sink: MemorySink, *, pages: int | None = None) -> None:
-    stop = threading.Event()
-    real = poller.fetch
-    calls = {"n": 0}
-
-    def fetch(cursor: dict[str, Any] | None) -> Any:
-        result = real(cursor)
-        calls["n"] += 1
-        if not poller.has_more or (pages is not None and calls["n"] >= pages):
-            stop.set()
-        return result
-
-    poller.fetch = fetch  # type: ignore[method-assign]
-    run("twitter", poller, interval_s=0, stop=stop, sink=sink)
-
-
 def test_all_pages_stored_once_and_since_id_moves_only_at_the_end(
     fake_x: FakeXApi, twitter_settings: TwitterSettings
 ) -> None:
     new_ids = _more(fake_x, 9)
     sink = MemorySink()
-    _run(TwitterPoller(twitter_settings), sink)
+    poll_until_caught_up("twitter", TwitterPoller(twitter_settings), sink)
     assert len(sink.rows) == 3 + 9  # 14 mentions, minus a retweet and our own reply
     assert sink.checkpoints["twitter"]["since_id"] == new_ids[-1]
     # the next poll asks only for what is newer, and gets nothing twice
     later = _more(fake_x, 2, first_id=1861234567890300000)
-    _run(TwitterPoller(twitter_settings), sink)
+    poll_until_caught_up("twitter", TwitterPoller(twitter_settings), sink)
     assert len(sink.rows) == 14 and sink.checkpoints["twitter"]["since_id"] == later[-1]
     assert fake_x.requests[-1][2]["since_id"] == [new_ids[-1]]
 
@@ -74,10 +57,14 @@ def test_restart_in_the_middle_of_a_run_loses_nothing(
 ) -> None:
     _more(fake_x, 9)
     sink = MemorySink()
-    _run(TwitterPoller(twitter_settings), sink, pages=1)  # killed after the first page
+    poll_until_caught_up(
+        "twitter", TwitterPoller(twitter_settings), sink, max_fetches=1
+    )  # killed after the first page
     mid = sink.checkpoints["twitter"]
     assert "next_token" in mid and "since_id" not in mid  # since_id waits for the whole run
-    _run(TwitterPoller(twitter_settings), sink)  # a new process picks up the pagination token
+    poll_until_caught_up(
+        "twitter", TwitterPoller(twitter_settings), sink
+    )  # a new process picks up the pagination token
     assert len(sink.rows) == 12
     assert "next_token" not in sink.checkpoints["twitter"]
 
@@ -98,10 +85,12 @@ def test_backlog_beyond_800_mentions_is_reported(
     fake_x: FakeXApi, twitter_settings: TwitterSettings
 ) -> None:
     sink = MemorySink()
-    _run(TwitterPoller(twitter_settings), sink)  # caught up with the recorded page
+    poll_until_caught_up(
+        "twitter", TwitterPoller(twitter_settings), sink
+    )  # caught up with the recorded page
     _more(fake_x, 850)  # the poller was down during a flood
     poller = TwitterPoller(twitter_settings.model_copy(update={"max_results": 100}))
-    _run(poller, sink)
+    poll_until_caught_up("twitter", poller, sink)
     assert len(sink.rows) == 3 + 800  # the API reaches no further back
     assert poller.backlog_overflows == 1
     assert "may be lost" in sink.heartbeats[-1][2]
