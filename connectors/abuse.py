@@ -191,6 +191,25 @@ async def read_body(request: Any, channel: str, limit: int = MAX_WEBHOOK_BYTES) 
     return bytes(body)
 
 
+_store_limiters: dict[str, Any] = {}
+
+
+async def run_store(database_url: str, fn: Any, *args: Any) -> Any:
+    """Run a blocking store call off the event loop; one at a time on SQLite.
+
+    SQLite has one writer: concurrent BEGIN IMMEDIATE transactions wait in its busy handler,
+    which sleeps in steps of up to 100 ms, so 40 threadpool threads racing for the lock turn a
+    0.5 ms insert into a 300 ms tail. Queueing the writers in-process keeps each one short.
+    PostgreSQL takes them in parallel (bounded by the connection pool).
+    """
+    import anyio  # noqa: PLC0415
+
+    key = "sqlite" if database_url.startswith("sqlite") else "server"
+    if key not in _store_limiters:
+        _store_limiters[key] = anyio.CapacityLimiter(1 if key == "sqlite" else 10)
+    return await anyio.to_thread.run_sync(fn, *args, limiter=_store_limiters[key])
+
+
 def ignored(channel: str, reason: str) -> None:
     """Count an event we do not handle (stickers, reactions, edits); no error, no storage."""
     IGNORED_EVENTS.labels(channel, reason[:40]).inc()

@@ -6,16 +6,13 @@ import hashlib
 import hmac
 import json
 
-import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
-from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
 from connectors import abuse
 from connectors.facebook.parse import CHANNEL, Parsed, parse_payload
 
-log = structlog.get_logger(__name__)
 PATH = "/webhooks/meta"
 
 
@@ -65,6 +62,7 @@ def build_router(settings: Settings) -> APIRouter | None:
     if not secret or not verify_token:
         return None
     limiter = abuse.shared_limiter(settings.redis_url)
+    db_url = settings.effective_database_url
     router = APIRouter()
 
     @router.get(PATH, include_in_schema=False)
@@ -85,8 +83,7 @@ def build_router(settings: Settings) -> APIRouter | None:
         if not valid_signature(secret, body, request.headers.get("x-hub-signature-256", "")):
             abuse.REFUSED.labels(CHANNEL, "bad_signature").inc()
             return Response("forbidden", status_code=403)
-        count = await run_in_threadpool(_store, body, limiter)
-        log.debug("meta_webhook", messages=count)
+        await abuse.run_store(db_url, _store, body, limiter)
         return PlainTextResponse("EVENT_RECEIVED")
 
     return router

@@ -7,7 +7,6 @@ import hmac
 import json
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
 from connectors import abuse
@@ -46,6 +45,7 @@ def build_router(settings: Settings) -> APIRouter | None:
     if not secret:
         return None
     limiter = abuse.shared_limiter(settings.redis_url)
+    db_url = settings.effective_database_url
     router = APIRouter()
 
     @router.post(PATH, include_in_schema=False)
@@ -59,7 +59,7 @@ def build_router(settings: Settings) -> APIRouter | None:
             body = await abuse.read_body(request, CHANNEL)
         except abuse.PayloadTooLarge:
             return Response("too large", status_code=413)
-        await run_in_threadpool(_store, body, limiter)
+        await abuse.run_store(db_url, _store, body, limiter)
         return Response(status_code=200)
 
     return router

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-import structlog
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
 from twilio.request_validator import RequestValidator
 
@@ -14,8 +12,6 @@ from config.settings import Settings
 from connectors import abuse
 from connectors.contract import UnsupportedEvent
 from connectors.twilio.parse import CHANNEL, parse_form
-
-log = structlog.get_logger(__name__)
 
 # Twilio waits up to 15 s for the reply and retries nothing on 2xx; an empty <Response/> tells it
 # not to send anything itself (replies go through the outbox and the REST API instead).
@@ -57,6 +53,7 @@ def build_router(settings: Settings) -> APIRouter | None:
         return None
     validator = RequestValidator(token.get_secret_value())
     limiter = abuse.shared_limiter(settings.redis_url)
+    db_url = settings.effective_database_url
     public_url = settings.twilio.public_url
     router = APIRouter()
 
@@ -73,8 +70,7 @@ def build_router(settings: Settings) -> APIRouter | None:
         if not signature or not validator.validate(url, form, signature):
             abuse.REFUSED.labels(CHANNEL, "bad_signature").inc()
             return Response("forbidden", status_code=403)
-        outcome = await run_in_threadpool(_store, form, raw, limiter)
-        log.debug("twilio_webhook", outcome=outcome)
+        await abuse.run_store(db_url, _store, form, raw, limiter)
         return _twiml()
 
     return router
