@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
-from config.settings import MetaSettings
-from connectors.contract import AuthFailed, OutboundReply, TemporarilyUnavailable
+from config.settings import MetaSettings, Settings
+from connectors.contract import AuthFailed, MediaRef, OutboundReply, TemporarilyUnavailable
+from connectors.facebook import build_media_fetcher
 from connectors.facebook.reply import MetaReplySender, OutsideWindow
+from connectors.media import MediaRefused
 from tests.fakes.http_fake import Reply
 from tests.fakes.meta_graph import FakeGraph, graph_error
 
@@ -114,3 +116,18 @@ def test_expired_token_is_auth_failed(fake: FakeGraph) -> None:
 
 def test_check_reads_the_page(fake: FakeGraph) -> None:
     assert sender(fake).check() == f"facebook page {PAGE}"
+
+
+def test_attachment_is_fetched_from_the_cdn_without_the_page_token(fake: FakeGraph) -> None:
+    fake.media["photo.jpg"] = (b"\xff\xd8\xff" + b"\x02" * 1000, "image/jpeg")
+    meta = MetaSettings(graph_base_url=fake.base_url, max_media_bytes=2000)
+    fetch = build_media_fetcher(Settings(meta=meta))
+    assert fetch is not None
+    data, content_type = fetch(MediaRef(url=fake.media_url("photo.jpg")))
+    assert content_type == "image/jpeg" and len(data) == 1003
+    assert "access_token" not in fake.calls[-1].query
+    fake.media["big.jpg"] = (b"\xff\xd8\xff" + b"\x02" * 5000, "image/jpeg")
+    with pytest.raises(MediaRefused):
+        fetch(MediaRef(url=fake.media_url("big.jpg")))
+    with pytest.raises(MediaRefused):
+        fetch(MediaRef(url="https://graph.facebook.com.evil.example/p.jpg"))
