@@ -74,7 +74,8 @@ def pick_address(host: str, port: int, *, trusted: bool, resolver: Resolver) -> 
     # Every address must be public: a name that also resolves inside is a rebinding attempt.
     if not trusted and not all(public_address(a) for a in addresses):
         raise MediaRefused("media host resolves to an internal address")
-    return addresses[0]
+    # IPv4 first: many hosts (and CI runners) resolve AAAA records they cannot route.
+    return sorted(addresses, key=lambda a: ":" in a)[0]
 
 
 def check_url(url: httpx.URL, policy: MediaPolicy) -> bool:

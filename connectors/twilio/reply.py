@@ -77,8 +77,8 @@ def fit(text: str, limit: int = MAX_BODY) -> str:
     """Cut text to the provider limit at a word boundary."""
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
-    return cut + "…"
+    cut = text[: limit - 3].rsplit(" ", 1)[0]
+    return cut + "..."  # ASCII: "…" is outside GSM-7 and would make every SMS segment UCS-2
 
 
 class _KeepHeaders(TwilioHttpClient):

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.contract import AuthFailed, TemporarilyUnavailable
-from connectors.media import MediaPolicy, MediaRefused, fetch_media, public_address
+from connectors.media import (
+    MediaPolicy,
+    MediaRefused,
+    fetch_media,
+    pick_address,
+    public_address,
+)
 from tests.fakes.http_fake import Reply
 from tests.fakes.twilio_api import FakeTwilio
 
@@ -107,3 +113,10 @@ def test_plain_http_and_unknown_hosts_are_refused_before_any_request() -> None:
 )
 def test_public_address(ip: str, public: bool) -> None:
     assert public_address(ip) is public
+
+
+def test_ipv4_is_preferred_when_a_host_has_both() -> None:
+    def both(host: str, port: int) -> list[str]:
+        return ["2600:1f18::1", "54.172.60.1"]
+
+    assert pick_address("mms.twiliocdn.com", 443, trusted=False, resolver=both) == "54.172.60.1"

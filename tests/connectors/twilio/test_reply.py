@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from config.settings import TwilioSettings
 from connectors.contract import AuthFailed, ConnectorError, OutboundReply, TemporarilyUnavailable
-from connectors.twilio.reply import OutsideWindow, TwilioReplySender, choose_route
+from connectors.twilio.reply import OutsideWindow, TwilioReplySender, choose_route, fit
 from tests.fakes.http_fake import Reply
 from tests.fakes.twilio_api import FakeTwilio, twilio_error
 
@@ -133,3 +133,10 @@ def test_unreachable_provider_is_temporary() -> None:
 
 def test_check_reads_the_account(fake: FakeTwilio) -> None:
     assert TwilioReplySender(settings(fake.base_url)).check() == "twilio account active"
+
+
+def test_long_text_is_cut_at_a_word_within_the_twilio_limit() -> None:
+    text = "Laporan Anda sedang ditindaklanjuti petugas Suku Dinas Bina Marga. " * 40
+    cut = fit(text)
+    assert len(cut) <= 1600 and cut.endswith("...")
+    assert text.startswith(cut[:-3]) and not cut[:-3].endswith(" ")
