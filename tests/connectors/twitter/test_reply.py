@@ -57,3 +57,16 @@ def test_personal_data_never_reaches_a_public_reply() -> None:
 def test_posting_without_user_keys_is_a_config_error() -> None:
     with pytest.raises(BadConfig, match="INTAKE_TWITTER__CONSUMER_KEY"):
         TwitterReplySender(TwitterSettings(user_id="1182910023"))
+
+
+def test_media_fetcher_only_downloads_from_x_media_hosts() -> None:
+    from config.settings import Settings  # noqa: PLC0415
+    from connectors.contract import MediaRef  # noqa: PLC0415
+    from connectors.media import MediaRefused  # noqa: PLC0415
+    from connectors.twitter import build_media_fetcher  # noqa: PLC0415
+
+    fetch = build_media_fetcher(Settings())
+    assert fetch is not None
+    for url in ("http://169.254.169.254/latest/meta-data", "https://evil.example/x.jpg"):
+        with pytest.raises(MediaRefused):
+            fetch(MediaRef(url=url))
