@@ -23,13 +23,13 @@ COMPLAINT = (
     "Jalan berlubang besar di Jl. Kebon Sirih RT 02 RW 03 Kelurahan Kebon Sirih, "
     "sudah dua minggu belum diperbaiki dan membahayakan pengendara motor"
 )
-#: Kebon Sirih, Menteng, Jakarta Pusat (Kemendagri 31.71.06.1004).
+#: Kebon Sirih, Menteng, Jakarta Pusat (Kemendagri 31.71.06.1005, normalizers/data).
 KEBON_SIRIH = AreaMatch(
     kota_code="31.71",
     kota_name="Jakarta Pusat",
     kecamatan_code="31.71.06",
     kecamatan_name="Menteng",
-    kelurahan_code="31.71.06.1004",
+    kelurahan_code="31.71.06.1005",
     kelurahan_name="Kebon Sirih",
     street="Jl. Kebon Sirih",
     rt_rw="RT 02 RW 03",
