@@ -82,3 +82,10 @@ def test_a_broken_event_is_kept_as_malformed_beside_good_ones() -> None:
 def test_non_page_object_is_rejected() -> None:
     with pytest.raises(ValueError, match="page"):
         parse_payload({"object": "instagram", "entry": []})
+
+
+def test_visitor_post_on_the_page_is_a_message_replied_to_under_the_post() -> None:
+    (msg,) = parse_payload(load("feed_visitor_post.json")).messages
+    assert msg.external_id == "150000000000001_122131677000000001"
+    assert "Kebon Sirih" in msg.text
+    assert msg.reply_context["object_id"] == "150000000000001_122131677000000001"

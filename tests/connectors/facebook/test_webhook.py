@@ -142,3 +142,9 @@ def test_signed_but_unparseable_body_is_kept_as_malformed(meta: MetaEnv) -> None
 
 def test_channel_without_secrets_has_no_route() -> None:
     assert build_router(Settings()) is None
+
+
+def test_oversized_body_is_refused(meta: MetaEnv) -> None:
+    body = json.dumps({"object": "page", "pad": "x" * (abuse.MAX_WEBHOOK_BYTES + 1)}).encode()
+    assert meta.post(body) == 413
+    assert meta.rows(InboxMessage) == []

@@ -151,3 +151,10 @@ def test_polling_stores_rows_with_the_offset_checkpoint(
 
 def test_channel_without_secret_has_no_route() -> None:
     assert build_router(Settings()) is None
+
+
+def test_oversized_update_is_refused(telegram: TelegramEnv) -> None:
+    update = load("lapor_text.json")
+    update["message"]["text"] = "x" * (abuse.MAX_WEBHOOK_BYTES + 1)
+    assert telegram.post(update) == 413
+    assert telegram.rows(InboxMessage) == []
