@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/webhooks.py [--n 3000] [--rate 300] [--server "intake web"]
 
+(--server "uv run --no-sync --with httptools==0.9.0 --with uvloop==0.23.0 intake web" measures
+uvicorn with its C HTTP parser and event loop without changing the project environment.)
+
 Starts `intake web` (SQLite in a temp dir, in-process broker, INTAKE_TWILIO__AUTH_TOKEN set) as
 its own process, then loads POST /webhooks/twilio from this process with aiohttp: requests are
 signed with twilio's RequestValidator before the clock starts, each with a new MessageSid and a
@@ -170,6 +173,7 @@ def main() -> None:
         try:
             asyncio.run(load(url, signed_requests(url, "w", 200), 16, None))  # warm-up
             sent = 200
+            print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; other work skews p99)")
             print(f"{'phase':<28}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
             for concurrency in (16, 64):
                 for rate in (None, args.rate):
