@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -162,6 +163,20 @@ class PipelineSettings(BaseModel):
     needs_info_window_h: float = 48.0
     quiet_hours: str = ""  # e.g. "22-06" (Asia/Jakarta): status notices wait until morning
     worker_threads: int = 8
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        # Checked here: a bad value would otherwise fail every status sync pass at run time.
+        value = value.strip()
+        match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", value)
+        if value and (
+            match is None
+            or not all(int(h) <= 23 for h in match.groups())
+            or int(match.group(1)) == int(match.group(2))
+        ):
+            raise ValueError("must be two different hours 'HH-HH' (Jakarta time), e.g. '22-06'")
+        return value
 
 
 class Settings(BaseSettings):
