@@ -51,6 +51,7 @@ def _upgrade(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         ("REDIS_URL", "http://127.0.0.1:6379"),
         ("INTAKE_EMAIL__BATCH_SIZE", "0"),
         ("INTAKE_PIPELINE__REPLY_MAX_ATTEMPTS", "eight"),
+        ("INTAKE_PIPELINE__QUIET_HOURS", "22.00-06.00"),
     ],
 )
 def test_bad_setting_stops_the_command_naming_it(tmp_path: Path, name: str, value: str) -> None:
@@ -122,3 +123,22 @@ def test_embedded_default_lives_under_var(clean_env: Path, monkeypatch: pytest.M
     assert settings.effective_database_url == f"sqlite:///{clean_env / 'data' / 'intake.db'}"
     assert settings.crm.backend == "embedded"
     assert settings.redis_url == ""
+
+
+@pytest.mark.parametrize("value", ["10pm-6am", "22-24", "6-06", "22"])
+def test_quiet_hours_must_be_two_hours(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    monkeypatch.setenv("INTAKE_PIPELINE__QUIET_HOURS", value)
+    with pytest.raises(ConfigError):
+        load_settings()
+    assert "INTAKE_PIPELINE__QUIET_HOURS: Value error, must be two different hours" in (
+        capsys.readouterr().err
+    )
+
+
+def test_quiet_hours_accepts_jakarta_hours(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTAKE_PIPELINE__QUIET_HOURS", " 21-5 ")
+    assert Settings().pipeline.quiet_hours == "21-5"
