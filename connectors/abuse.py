@@ -26,6 +26,10 @@ RATE_LIMITED = Counter(
     "Messages held because their sender exceeded the rate limit",
     ["channel"],
 )
+LIMITER_UNAVAILABLE = Counter(
+    "intake_rate_limiter_unavailable_total",
+    "Messages let through unchecked because the rate-limit store was unreachable",
+)
 REFUSED = Counter(
     "intake_webhook_refused_total",
     "Webhook requests refused (bad signature, too large)",
@@ -134,8 +138,16 @@ class RedisStore:
         self._script = client.register_script(_LUA_TAKE)
 
     def take(self, key: str, now: float) -> Decision:
-        """Run the bucket script for key."""
-        allowed, tokens = self._script(keys=[key], args=[self.capacity, self.refill_per_s, now])
+        """Run the bucket script for key; while Redis is unreachable, let messages through."""
+        import redis  # noqa: PLC0415
+
+        try:
+            allowed, tokens = self._script(keys=[key], args=[self.capacity, self.refill_per_s, now])
+        except redis.RedisError:
+            # Fail open: a limiter outage must not refuse citizens' reports (they are still
+            # stored once each; Redis being down is visible on /readyz and in this counter).
+            LIMITER_UNAVAILABLE.inc()
+            return Decision(True)
         if int(allowed):
             return Decision(True)
         return Decision(False, (1.0 - float(tokens)) / self.refill_per_s)

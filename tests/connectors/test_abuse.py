@@ -109,3 +109,10 @@ def test_redis_store_applies_the_same_rule_as_the_pure_bucket(redis_client: Any)
         expected.append(decision.allowed)
         got.append(store.take("intake:rl:test:x", now).allowed)
     assert got == expected == [True, True, True, False, False, True, False]
+
+
+def test_unreachable_redis_lets_messages_through() -> None:
+    import redis
+
+    store = RedisStore(redis.Redis(port=_free_port(), socket_connect_timeout=0.2))
+    assert store.take("intake:rl:twilio:x", 1.0).allowed
