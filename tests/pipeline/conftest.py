@@ -145,6 +145,8 @@ def add_report(
         "kecamatan_code": d.area.kecamatan_code,
         "kelurahan_code": d.area.kelurahan_code,
         "kelurahan_name": d.area.kelurahan_name,
+        "street": d.area.street,
+        "rt_rw": d.area.rt_rw,
         "location_confidence": d.area.confidence,
         "lat": d.lat,
         "lon": d.lon,
