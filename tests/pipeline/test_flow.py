@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from connectors.contract import Location, Sender
@@ -13,7 +14,7 @@ from connectors.intake import accept
 from pipeline.crm import get_client
 from pipeline.models import InboxMessage, OutboxReply, Report, ReportFollower
 from tests.conftest import PipelineEnv
-from tests.pipeline.conftest import message, replies_file
+from tests.pipeline.conftest import RecordingSender, message, replies_file, use_sender
 
 #: Inside Kelurahan Kebon Sirih (centroid -6.18509, 106.83075), with the kelurahan named.
 POTHOLE = (
@@ -86,3 +87,36 @@ def test_second_citizen_joins_the_first_report(pipeline_env: PipelineEnv) -> Non
     assert set(kinds) == {"confirmation", "duplicate"}
     assert original.tracking_number in kinds["duplicate"]
     assert len(_replies(pipeline_env)) == 2
+
+
+def test_question_answered_with_a_location_completes_the_report(
+    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whatsapp = RecordingSender()
+    use_sender(monkeypatch, whatsapp, "twilio")
+    citizen = Sender(handle="whatsapp:+62000000004")
+    first = accept(
+        message(
+            "Lampu penerangan jalan mati sudah tiga hari, gelap sekali kalau malam dan rawan",
+            sender=citizen,
+        )
+    )
+    pipeline_env.drain()
+    asked = _report(pipeline_env, first.inbox_id)
+    assert (asked.state, asked.reasons) == ("needs_info", ["missing_location"])
+    [question] = whatsapp.sent
+    assert question.kind == "needs_info"
+    assert "alamat lengkap" in question.text
+
+    answer = accept(message("", sender=citizen, location=AT_POTHOLE))  # a shared WhatsApp pin
+    pipeline_env.drain()
+    report = _report(pipeline_env, first.inbox_id)
+    assert report.state == "pushed", report.reasons
+    assert report.kelurahan_code == "31.71.06.1005"
+    assert (report.lat, report.lon) == (AT_POTHOLE.lat, AT_POTHOLE.lon)
+    with pipeline_env.session() as session:
+        assert session.get(InboxMessage, answer.inbox_id).report_id == report.id  # type: ignore[union-attr]
+        assert len(session.exec(select(Report)).all()) == 1
+    assert [r.kind for r in whatsapp.sent] == ["needs_info", "confirmation"]
+    assert whatsapp.sent[1].recipient == "whatsapp:+62000000004"
+    assert report.tracking_number in whatsapp.sent[1].text
