@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from connectors.contract import AuthFailed, Sender, TemporarilyUnavailable
 from pipeline import actors, outbox, push, sweeper
@@ -78,23 +78,34 @@ def test_same_reply_is_recorded_once(pipeline_env: PipelineEnv) -> None:
     assert rows[0].reply_context == {"to": "whatsapp:+62000000002"}
 
 
-def test_reply_enqueued_three_times_is_sent_once(
-    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _sent_once_when_enqueued_three_times(env: PipelineEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     sender = RecordingSender()
     use_sender(monkeypatch, sender, "twilio")
-    oid = _enqueue(pipeline_env)
-    for _ in range(3):
+    oid = _enqueue(env)
+    for _ in range(3):  # three worker threads race for the same row
         actors.send_reply.send(oid)
-    pipeline_env.drain()
+    env.drain()
     for _ in range(3):
         assert push.send_reply(oid) == []
     assert [r.text for r in sender.sent] == [CONFIRMATION]
     assert sender.sent[0].recipient == "whatsapp:+62000000002"
     assert sender.sent[0].idempotency_key == "report:1:confirmation"
-    row = _row(pipeline_env, oid)
+    row = _row(env, oid)
     assert (row.state, row.attempts, row.provider_message_id) == ("sent", 1, "test-1")
     assert row.sent_at is not None
+
+
+def test_reply_enqueued_three_times_is_sent_once(
+    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sent_once_when_enqueued_three_times(pipeline_env, monkeypatch)
+
+
+@pytest.mark.postgres
+def test_reply_enqueued_three_times_is_sent_once_postgresql(
+    pg_pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sent_once_when_enqueued_three_times(pg_pipeline_env, monkeypatch)
 
 
 def test_rate_limited_reply_waits_for_retry_after_then_is_sent_once(
@@ -215,7 +226,7 @@ def test_reconcile_resolves_interrupted_sends(
 
     build_reply_sender(pipeline_env.settings).send(outbox.to_reply(_row(pipeline_env, delivered)))
 
-    with Session(pipeline_env.session().get_bind()) as session:
+    with pipeline_env.session() as session:
         retry = outbox.reconcile_stuck(session, pipeline_env.settings, timedelta(minutes=5))
         session.commit()
     assert retry == [lost]
