@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,10 @@ from twilio.request_validator import RequestValidator
 from config.settings import Settings
 from connectors import abuse
 from connectors.twilio import build_router
+from pipeline import actors
 from pipeline.models import InboxMessage, OutboxReply, Report
 from tests.conftest import PipelineEnv, close_env, make_env
+from tests.fakes.http_fake import Reply
 from tests.fakes.twilio_api import FakeTwilio
 
 SID, TOKEN = "AC" + "a" * 32, "test-auth-token"
@@ -202,3 +205,27 @@ def test_full_conversation_question_answer_tracking_number_and_status(twilio: Tw
     assert answer.startswith(f"Laporan {report.tracking_number}: status")
     assert len(twilio.rows(Report)) == 1
     assert len(twilio.fake.sent) == 3
+
+
+def test_reply_refused_with_429_waits_for_retry_after_and_is_sent_once(
+    twilio: TwilioEnv,
+) -> None:
+    twilio.fake.fail_next(
+        "/Messages.json",
+        Reply(
+            429,
+            {"code": 20429, "message": "Too Many Requests", "status": 429},
+            {"Retry-After": "1"},
+        ),
+    )
+    started = time.monotonic()
+    assert twilio.post(load("sms_text.json")) == 200
+    twilio.env.drain()  # first try refused; the outbox re-sends after Retry-After
+    assert time.monotonic() - started >= 1.0
+    (row,) = twilio.rows(OutboxReply)
+    assert (row.state, row.attempts) == ("sent", 2)
+    for _ in range(2):  # stray redeliveries of the send job change nothing
+        actors.send_reply.send(row.id)
+    twilio.env.drain()
+    assert len(twilio.fake.sent) == 1
+    assert len(twilio.fake.calls_to("/Messages.json")) == 2
