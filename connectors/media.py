@@ -167,9 +167,7 @@ def _fetch(
         headers = {"Host": url.netloc.decode("ascii")}
         extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
         request = client.build_request("GET", pinned, headers=headers, extensions=extensions)
-        if auth:
-            request = httpx.BasicAuth(*auth).sync_auth_flow(request).__next__()
-        resp = client.send(request, stream=True)
+        resp = client.send(request, stream=True, auth=httpx.BasicAuth(*auth) if auth else None)
         try:
             if resp.is_redirect:
                 location = resp.headers.get("location", "")
