@@ -73,16 +73,13 @@ def signed_requests(url: str, run: str, n: int) -> list[tuple[bytes, str]]:
 
 
 async def _one(session: aiohttp.ClientSession, url: str, body: bytes, sig: str) -> float:
-    started = time.perf_counter()
-    async with session.post(
-        url,
-        data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig},
-    ) as resp:
+    """POST one signed request; returns the moment its acknowledgement was read."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig}
+    async with session.post(url, data=body, headers=headers) as resp:
         await resp.read()
         if resp.status != 200:
             raise RuntimeError(f"HTTP {resp.status}")
-    return time.perf_counter() - started
+    return time.perf_counter()
 
 
 async def load(
@@ -95,10 +92,10 @@ async def load(
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def task(body: bytes, sig: str) -> None:
+        async def task(body: bytes, sig: str, due: float) -> None:
             nonlocal errors
             try:
-                latencies.append(await _one(session, url, body, sig))
+                latencies.append(await _one(session, url, body, sig) - due)
             except (aiohttp.ClientError, RuntimeError):
                 errors += 1
             finally:
@@ -111,8 +108,12 @@ async def load(
                 delay = started + i / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
+            # Open loop: latency counts from when the request was due, so time spent waiting
+            # for a free connection is not hidden (no coordinated omission).
+            due = started + i / rate if rate else 0.0
             await sem.acquire()
-            tasks.append(asyncio.create_task(task(body, sig)))
+            due = due or time.perf_counter()
+            tasks.append(asyncio.create_task(task(body, sig, due)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
     return elapsed, latencies, errors
@@ -164,6 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=3000, help="requests per phase")
     parser.add_argument("--rate", type=float, default=300.0, help="open-loop requests/s")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--server", default=f"{ROOT / '.venv/bin/intake'} web")
     args = parser.parse_args()
     port = free_port()
@@ -175,7 +177,7 @@ def main() -> None:
             sent = 200
             print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; other work skews p99)")
             print(f"{'phase':<28}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
-            for concurrency in (16, 64):
+            for concurrency in args.concurrency:
                 for rate in (None, args.rate):
                     run = f"{concurrency}{'o' if rate else 'c'}"
                     reqs = signed_requests(url, run, args.n)
