@@ -62,6 +62,10 @@ def candidates(session: Session, report: Report) -> list[Candidate]:
             Report.created_at >= since,
             Report.id != report.id,
             Report.state.in_([s.value for s in OPEN_STATES]),  # type: ignore[attr-defined]
+            # Two reports of one burst, triaged at once, would each see the other still `new`
+            # and become duplicates of each other, so neither reaches the CRM: a report still
+            # waiting for triage only counts when it is older (lower id) than this one.
+            (Report.state != ReportState.NEW.value) | (Report.id < report.id),  # type: ignore[operator]
         )
         .order_by(Report.created_at.desc())  # type: ignore[attr-defined]
         .limit(MAX_CANDIDATES)
