@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlmodel import select
 
+from pipeline import dedupe, stages
 from pipeline.dedupe import candidates, distance_m, score
-from pipeline.models import utcnow
+from pipeline.models import Report, utcnow
 from tests.conftest import PipelineEnv
 from tests.pipeline.conftest import COMPLAINT, add_report
 
@@ -62,3 +67,36 @@ def test_report_without_kelurahan_has_no_candidates(pipeline_env: PipelineEnv) -
         lost = add_report(session, "new", kelurahan_code="", description=COMPLAINT)
         session.commit()
         assert candidates(session, lost) == []
+
+
+def test_waiting_report_counts_only_for_newer_reports(pipeline_env: PipelineEnv) -> None:
+    with pipeline_env.session() as session:
+        older = add_report(session, "new")
+        newer = add_report(session, "new")
+        session.commit()
+        assert [c.report_id for c in candidates(session, older)] == []
+        assert [c.report_id for c in candidates(session, newer)] == [older.id]
+
+
+@pytest.mark.postgres
+def test_burst_triaged_at_once_keeps_one_original(
+    pg_pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two citizens report one pothole at the same second; two workers triage them together."""
+    with pg_pipeline_env.session() as session:
+        first, second = add_report(session, "new"), add_report(session, "new")
+        session.commit()
+    both_read = threading.Barrier(2)
+    real = dedupe.candidates
+
+    def read_then_wait(session: Any, report: Any) -> list[dedupe.Candidate]:
+        found = real(session, report)
+        both_read.wait(timeout=10)  # neither decision is written before both have looked
+        return found
+
+    monkeypatch.setattr(dedupe, "candidates", read_then_wait)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(stages.triage_report, [first.id, second.id]))
+    with pg_pipeline_env.session() as session:
+        states = {r.id: (r.state, r.duplicate_of) for r in session.exec(select(Report)).all()}
+    assert states == {first.id: ("ready", None), second.id: ("duplicate", first.id)}
