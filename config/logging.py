@@ -38,9 +38,22 @@ SENSITIVE_KEYS = frozenset(
 )
 _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
-    # NIK: 16 digits starting with a province code (11-94); before phones, which are shorter.
-    (re.compile(r"(?<!\d)(?:1[1-9]|[2-8]\d|9[0-4])\d{14}(?!\d)"), "[nik]"),
-    (re.compile(r"(?<![\w])(?:\+?62|0)8\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,5}(?!\d)"), "[phone]"),
+    # NIK: 16 digits starting with a province code (11-94), also written in groups
+    # ("3171 2345 6789 0123"); before phones, which are shorter.
+    (re.compile(r"(?<!\d)(?:1[1-9]|[2-8]\d|9[0-4])(?:[\s.-]?\d){14}(?!\d)"), "[nik]"),
+    # Mobile numbers: 08..., 628..., +628... and "+62 812-3456-7890" as people write them.
+    (
+        re.compile(r"(?<![\w])(?:\+?62[\s.-]?|0)8\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,5}(?!\d)"),
+        "[phone]",
+    ),
+    # Landlines: area code 02x-09x, "(021) 3822255", "021-3822255", "+62 21 3822255".
+    (
+        re.compile(
+            r"(?<![\w])(?:\(0[2-9]\d{0,2}\)|0[2-9]\d{0,2}|\+?62[\s.-]?[2-9]\d{0,2})"
+            r"[\s.-]?\d{3,4}[\s.-]?\d{3,4}(?!\d)"
+        ),
+        "[phone]",
+    ),
     (re.compile(r"(?<![\w])\+\d{8,15}(?!\d)"), "[phone]"),
 ]
 
