@@ -88,6 +88,20 @@ def test_stdlib_records_are_redacted_too(
         (f"telp {PHONES[3]}", "telp [phone]"),
         (f"NIK saya {NIK}", "NIK saya [nik]"),
         (f"surel {EMAIL}", "surel [email]"),
+        ("WA +62 812-3456-7890 ya", "WA [phone] ya"),
+        ("hubungi 62 812 3456 7890", "hubungi [phone]"),
+        ("kantor (021) 3822255", "kantor [phone]"),
+        ("telp 021-3822255 / +62 21 3822255", "telp [phone] / [phone]"),
+        ("NIK 3171 2345 6789 0123", "NIK [nik]"),
+        ("NIK 317123-456789-0123", "NIK [nik]"),
+        (
+            "2026-11-23T09:32:58Z seq 1234 5678 lag 0.95",
+            "2026-11-23T09:32:58Z seq 1234 5678 lag 0.95",
+        ),
+        (
+            "Kode pos 10340, 31.71.06.1005, RT 02 RW 03",
+            "Kode pos 10340, 31.71.06.1005, RT 02 RW 03",
+        ),
         (
             "Tracking JK7M-29QX-4 inbox 1234567 RT 02/RW 03",
             "Tracking JK7M-29QX-4 inbox 1234567 RT 02/RW 03",
