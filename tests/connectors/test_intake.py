@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -151,3 +153,32 @@ def test_checkpoint_and_heartbeat_round_trip(pipeline_env: PipelineEnv) -> None:
     assert twitter.heartbeat_at is not None
     assert before - timedelta(seconds=1) <= twitter.heartbeat_at <= utcnow()
     assert lapor.heartbeat_at is not None and lapor.lag_seconds is None
+
+
+def _concurrent_redeliveries(env: PipelineEnv) -> None:
+    """Meta redelivers while the first delivery is still being stored: 6 requests at once."""
+    msg = message(channel="facebook", external_id="m_Xy7Qk2Jd9Lw3Rn5Tb8Vc1Hf4Ga6Sp0")
+    start = threading.Barrier(6)
+
+    def deliver(_: int) -> intake.Ack:
+        start.wait(timeout=10)
+        return intake.accept(msg)
+
+    with ThreadPoolExecutor(6) as pool:
+        acks = list(pool.map(deliver, range(6)))
+    env.drain()
+    assert sorted(a.created for a in acks) == [False] * 5 + [True]
+    assert len({a.inbox_id for a in acks}) == 1
+    assert len(_rows(env, InboxMessage)) == 1
+    assert len(_rows(env, Report)) == 1
+
+
+def test_concurrent_redeliveries_store_one_message(pipeline_env: PipelineEnv) -> None:
+    _concurrent_redeliveries(pipeline_env)
+
+
+@pytest.mark.postgres
+def test_concurrent_redeliveries_store_one_message_postgresql(
+    pg_pipeline_env: PipelineEnv,  # noqa: F811
+) -> None:
+    _concurrent_redeliveries(pg_pipeline_env)
