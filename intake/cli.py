@@ -11,6 +11,10 @@ from typing import Annotated
 
 import typer
 
+from intake.crm_cmd import crm_app
+from intake.import_cmd import import_app
+from intake.normalize_cmd import normalize
+
 app = typer.Typer(
     help="Jakarta CRM intake: multi-channel complaint intake pipeline.",
     no_args_is_help=True,
@@ -18,6 +22,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(crm_app, name="crm")
+app.add_typer(import_app, name="import")
+app.command("normalize")(normalize)
 
 SAMPLE = Path(__file__).parent / "samples" / "sample.jsonl"
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
@@ -162,6 +169,14 @@ def _start_pollers(settings: object, stop: threading.Event) -> None:
         ).start()
 
 
+def _poll_thread(run_loop: object, channel: str, poller: object, **kwargs: object) -> None:
+    """A poller inside `intake run`: a stop for bad credentials/config is shown, not swallowed."""
+    try:
+        run_loop(channel, poller, **kwargs)  # type: ignore[operator]
+    except SystemExit as exc:
+        typer.echo(f"poller {channel} stopped: {exc}", err=True)
+
+
 def _replay_sample(settings: object) -> None:
     from intake import replay  # noqa: PLC0415
 
@@ -218,24 +233,3 @@ def export(
 
     bootstrap()
     export_reports(sys.stdout, states=state or [], include_contact=include_contact)
-
-
-def _register_optional() -> None:
-    """Commands contributed by other areas of the code base."""
-    import importlib.util  # noqa: PLC0415
-
-    if importlib.util.find_spec("intake.normalize_cmd"):
-        from intake.normalize_cmd import normalize  # noqa: PLC0415
-
-        app.command("normalize")(normalize)
-    if importlib.util.find_spec("intake.crm_cmd"):
-        from intake.crm_cmd import crm_app  # noqa: PLC0415
-
-        app.add_typer(crm_app, name="crm")
-    if importlib.util.find_spec("intake.import_cmd"):
-        from intake.import_cmd import import_app  # noqa: PLC0415
-
-        app.add_typer(import_app, name="import")
-
-
-_register_optional()

@@ -26,7 +26,7 @@ def idempotency_key(report: Report) -> str:
     return f"jakarta-intake:{report.reference}"
 
 
-def crm_report(session: Session, report: Report, key: str) -> CRMReport:
+def crm_report(session: Session, report: Report, key: str, attempts: int = 1) -> CRMReport:
     """What the CRM core receives; contact details only when the citizen allowed it."""
     inbox = session.get(InboxMessage, report.inbox_message_id)
     contact = session.get(CitizenContact, report.contact_id) if report.contact_id else None
@@ -34,6 +34,8 @@ def crm_report(session: Session, report: Report, key: str) -> CRMReport:
     address = ", ".join(p for p in (report.street, report.rt_rw, report.kelurahan_name) if p)
     return CRMReport(
         idempotency_key=key,
+        # an earlier attempt may have reached the CRM: the client looks it up before posting
+        previous_attempts=max(0, attempts - 1),
         reference=report.reference,
         description=report.description,
         category=report.category,
@@ -68,7 +70,7 @@ def _record_attempt(report_id: int) -> tuple[CRMReport, int] | None:
         push.attempts += 1
         push.updated_at = utcnow()
         session.flush()
-        return crm_report(session, report, push.idempotency_key), push.id or 0
+        return crm_report(session, report, push.idempotency_key, push.attempts), push.id or 0
 
 
 def _update_push(session: Session, push_id: int, **values: Any) -> None:

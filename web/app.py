@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from config.settings import Settings, get_settings
 from connectors import registry
+from crm_client.embedded import EmbeddedCRMClient
+from crm_core.api import build_router as core_router
+from crm_core.metrics import SlaCollector
+from crm_core.service import CRMCore
 from pipeline.broker import get_broker, is_in_process
 from pipeline.crm import get_client
 from pipeline.db import get_engine
+from web.tracking import build_router as tracking_router
+
+_sla_collectors: dict[int, SlaCollector] = {}
 
 
-def _has(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
+def _register_sla_metrics(core: CRMCore) -> None:
+    """SLA gauges of the embedded core, registered once per core in this process."""
+    if id(core) not in _sla_collectors:
+        _sla_collectors[id(core)] = SlaCollector(core)
+        REGISTRY.register(_sla_collectors[id(core)])
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,14 +36,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in registry.routers(settings):
         app.include_router(router)
     client = get_client(settings)
-    if settings.crm.backend == "embedded" and _has("crm_core.api"):
-        from crm_core.api import build_router as core_router  # noqa: PLC0415
-
-        app.include_router(core_router(client.core))  # type: ignore[attr-defined]
-    if _has("web.tracking"):
-        from web.tracking import build_router as tracking_router  # noqa: PLC0415
-
-        app.include_router(tracking_router(client))
+    if isinstance(client, EmbeddedCRMClient):
+        api_key = settings.crm.api_key.get_secret_value() if settings.crm.api_key else None
+        app.include_router(
+            core_router(client.core, api_key=api_key, jurisdiction_id=settings.crm.jurisdiction_id)
+        )
+        _register_sla_metrics(client.core)
+    app.include_router(tracking_router(client))
     _health_routes(app, settings)
     return app
 
