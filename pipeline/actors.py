@@ -7,7 +7,7 @@ from collections.abc import Callable
 import dramatiq
 import structlog
 
-from pipeline import push, stages
+from pipeline import media, push, stages
 
 log = structlog.get_logger(__name__)
 
@@ -59,3 +59,9 @@ def send_reply(outbox_id: int) -> None:
 def notify_held(inbox_id: int) -> None:
     """Tell a rate-limited sender, once per day, that their messages wait."""
     _run(stages.notify_held(inbox_id))
+
+
+@_actor
+def fetch_media(attachment_id: int) -> None:
+    """Download, check, strip and store one photo of a report."""
+    media.store_attachment(attachment_id)

@@ -72,7 +72,8 @@ def process_message(inbox_id: int) -> AfterCommit:
             _attach_followup(session, report, msg)
         else:
             report = _create_report(session, inbox, msg)
-        _save_attachments(session, inbox, msg, report.id or 0)
+        for attachment_id in _save_attachments(session, inbox, msg, report.id or 0):
+            after.append(_send("fetch_media", attachment_id))
         _mark_processed(session, inbox, report.id)
         after.append(_send("triage_report", report.id))
     log.info("message_processed", inbox_id=inbox_id, report_id=report.id)
@@ -222,26 +223,30 @@ def _stored_location(report: Report) -> Location | None:
 
 def _save_attachments(
     session: Session, inbox: InboxMessage, msg: InboundMessage, report_id: int
-) -> None:
+) -> list[int]:
+    """One attachment row per media reference (once); the ids of the new ones, to fetch."""
     existing = {
         a.position
         for a in session.exec(
             select(Attachment).where(Attachment.inbox_message_id == inbox.id)
         ).all()
     }
+    added = []
     for position, media in enumerate(msg.media):
         if position not in existing:
-            session.add(
-                Attachment(
-                    inbox_message_id=inbox.id or 0,
-                    report_id=report_id,
-                    position=position,
-                    source_url=media.url[:2000],
-                    path=media.path[:500],
-                    content_type=media.content_type,
-                    size=media.size or 0,
-                )
+            row = Attachment(
+                inbox_message_id=inbox.id or 0,
+                report_id=report_id,
+                position=position,
+                source_url=media.url[:2000],
+                path=media.path[:500],
+                content_type=media.content_type,
+                size=media.size or 0,
             )
+            session.add(row)
+            added.append(row)
+    session.flush()
+    return [row.id or 0 for row in added]
 
 
 def draft_of(report: Report) -> ReportDraft:

@@ -1,0 +1,46 @@
+"""Photos attached to a message are fetched, checked, stored without EXIF, with a phash."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+from sqlmodel import select
+
+from connectors.contract import InboundMessage, MediaRef, Sender
+from connectors.intake import accept
+from pipeline.models import Attachment
+
+
+def _jpeg_with_gps(path: Path) -> Path:
+    img = Image.new("RGB", (320, 240), (120, 90, 60))
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "S", 2: (6.0, 12.0, 30.0), 3: "E", 4: (106.0, 48.0, 50.0)})
+    exif[0x010F] = "PhoneMaker"
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_photo_is_stored_without_exif_and_a_non_image_is_rejected(pipeline_env, tmp_path):
+    photo = _jpeg_with_gps(tmp_path / "lubang.jpg")
+    assert Image.open(photo).getexif()  # the citizen's file carries EXIF (GPS, camera)
+    fake = tmp_path / "surat.txt"
+    fake.write_text("bukan foto")
+    accept(InboundMessage(
+        channel="import", external_id="media-1", sender=Sender(handle="warga-1"),
+        text="Jalan berlubang di Jl. Kebon Sirih RT 03/RW 02, Kel. Kebon Sirih, Menteng",
+        media=[MediaRef(path=str(photo)), MediaRef(path=str(fake))],
+    ))
+    pipeline_env.drain()
+    with pipeline_env.session() as session:
+        rows = session.exec(select(Attachment).order_by(Attachment.position)).all()
+    assert len(rows) == 2
+    stored, rejected = rows
+    assert stored.sha256 and stored.phash and (stored.width, stored.height) == (320, 240)
+    assert Path(stored.path).is_file() and Path(stored.path).parent == pipeline_env.var_dir / "media"
+    assert not Image.open(stored.path).getexif()  # EXIF gone from what we keep
+    assert rejected.rejected_reason and not rejected.sha256
