@@ -6,8 +6,17 @@ import re
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -17,7 +26,26 @@ class ConfigError(SystemExit):
     """A configuration mistake: the process stops and names the setting."""
 
 
-class TwilioSettings(BaseModel):
+class Section(BaseModel):
+    """A nested settings section: an empty value means "unset" wherever the default is None, so
+    a .env copied from .env.example never enables a channel with an empty secret."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_unset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: (
+                None
+                if value == "" and key in cls.model_fields and cls.model_fields[key].default is None
+                else value
+            )
+            for key, value in data.items()
+        }
+
+
+class TwilioSettings(Section):
     """SMS and WhatsApp via Twilio (the 08111272206 line). Disabled while auth_token is unset."""
 
     account_sid: str = ""
@@ -31,7 +59,7 @@ class TwilioSettings(BaseModel):
     max_media_bytes: int = 5_000_000
 
 
-class MetaSettings(BaseModel):
+class MetaSettings(Section):
     """Facebook page and Messenger via Meta webhooks and the Graph API."""
 
     app_secret: SecretStr | None = None
@@ -46,7 +74,7 @@ class MetaSettings(BaseModel):
     max_media_bytes: int = 5_000_000
 
 
-class TelegramSettings(BaseModel):
+class TelegramSettings(Section):
     """Telegram bot: webhook (secret token checked) or polling."""
 
     bot_token: SecretStr | None = None
@@ -58,7 +86,7 @@ class TelegramSettings(BaseModel):
     max_media_bytes: int = 5_000_000
 
 
-class TwitterSettings(BaseModel):
+class TwitterSettings(Section):
     """X (Twitter) @DKIJakarta mentions poller."""
 
     bearer_token: SecretStr | None = None
@@ -76,7 +104,7 @@ class TwitterSettings(BaseModel):
     max_media_bytes: int = 5_000_000
 
 
-class EmailSettings(BaseModel):
+class EmailSettings(Section):
     """The complaints mailbox: IMAP in, SMTP out."""
 
     imap_host: str = ""
@@ -99,14 +127,14 @@ class EmailSettings(BaseModel):
     timeout_s: float = 30.0
 
 
-class Lapor1708Settings(BaseModel):
+class Lapor1708Settings(Section):
     """SP4N-LAPOR! partner JSON feed (no public API exists)."""
 
     feed_url: str = ""
     token: SecretStr | None = None
     poll_interval_s: float = 300.0
-    token_header: str = "Authorization"
-    token_prefix: str = "Bearer "
+    token_header: str = "Authorization"  # noqa: S105 (a header name)
+    token_prefix: str = "Bearer "  # noqa: S105 (a scheme)
     cursor_param: str = "cursor"  # query parameter carrying the feed's cursor
     limit_param: str = "limit"
     page_size: int = Field(default=100, ge=1, le=1000)
@@ -117,7 +145,7 @@ class Lapor1708Settings(BaseModel):
     timeout_s: float = 20.0
 
 
-class MediaMassaSettings(BaseModel):
+class MediaMassaSettings(Section):
     """News feeds watched for public complaints (Aspirasi Publik Media Massa)."""
 
     feeds: list[str] = Field(default_factory=list)
@@ -131,7 +159,7 @@ class MediaMassaSettings(BaseModel):
     timeout_s: float = 20.0
 
 
-class CRMSettings(BaseModel):
+class CRMSettings(Section):
     """Which CRM core takes the pushes: the embedded one or an Open311 GeoReport v2 server."""
 
     backend: str = "embedded"  # embedded | open311
@@ -154,7 +182,7 @@ class CRMSettings(BaseModel):
         return value
 
 
-class PipelineSettings(BaseModel):
+class PipelineSettings(Section):
     """Pipeline timing: when a row counts as stuck, retries, quiet hours."""
 
     stuck_after_s: float = 120.0
