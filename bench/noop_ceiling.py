@@ -52,7 +52,7 @@ def redis(count: int, processes: int = 2, threads: int = 8) -> float:
     workers = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,  # noqa: S603
                                 stderr=subprocess.DEVNULL) for _ in range(processes)]
     try:
-        broker.join(QUEUE, min_successes=5, idle_time=50)
+        broker.join(QUEUE, interval=20, timeout=600_000)
         elapsed = time.perf_counter() - start
     finally:
         for proc in workers:

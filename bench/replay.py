@@ -85,6 +85,7 @@ def main(count: int = 20_000, skip_postgres: bool = False) -> None:
             rate = count / elapsed
             ceiling = _ceiling(env.get("REDIS_URL", ""), min(count * 4, 50_000))
             hours = HISTORY / rate / 3600
+            console.print(f"  {rate:,.1f} reports/s, ceiling {ceiling:,.0f} msgs/s, {summary}")
             table.add_row(name, f"{rate:,.0f}", f"{ceiling:,.0f}", f"{rate / ceiling:.2f}",
                           f"{hours:.2f} h", summary.removeprefix("summary: "))
     Console().print(table)
