@@ -99,14 +99,30 @@ def read_items(path: Path, err: TextIO) -> Iterator[tuple[Item, InboundMessage]]
             yield Item(line_no, msg.channel, msg.external_id), msg
 
 
-def _status(inbox_ids: list[int]) -> dict[int, dict[str, Any]]:
+#: The report columns an outcome line needs (not the normalizer's JSON: polls stay cheap).
+OUTCOME_COLUMNS = (
+    "state",
+    "reference",
+    "tracking_number",
+    "duplicate_of",
+    "reasons",
+    "kota_code",
+    "kecamatan_code",
+    "kelurahan_code",
+    "category",
+)
+
+
+def _status(
+    inbox_ids: list[int], columns: tuple[str, ...] = OUTCOME_COLUMNS
+) -> dict[int, dict[str, Any]]:
     """Per inbox id: its state, its report's fields, and whether replies are still due."""
     found: dict[int, dict[str, Any]] = {}
     with get_engine().connect() as conn:
         for start in range(0, len(inbox_ids), 900):
             chunk = inbox_ids[start : start + 900]
             rows = conn.execute(
-                select(InboxMessage.id, InboxMessage.state, Report)
+                select(InboxMessage.id, InboxMessage.state, *(getattr(Report, c) for c in columns))
                 .select_from(InboxMessage)
                 .outerjoin(Report, Report.id == InboxMessage.report_id)
                 .where(InboxMessage.id.in_(chunk))  # type: ignore[union-attr]
@@ -122,17 +138,16 @@ def _status(inbox_ids: list[int]) -> dict[int, dict[str, Any]]:
             for inbox_id, inbox_state, *report_cols in rows:
                 found[inbox_id] = {
                     "inbox_state": inbox_state,
-                    "report": _report_dict(report_cols),
+                    "report": _report_dict(columns, report_cols),
                     "replies_due": inbox_id in pending,
                 }
     return found
 
 
-def _report_dict(cols: list[Any]) -> dict[str, Any] | None:
-    if not cols or cols[0] is None:
+def _report_dict(columns: tuple[str, ...], values: list[Any]) -> dict[str, Any] | None:
+    if not values or values[0] is None:
         return None
-    keys = [c.name for c in Report.__table__.columns]  # type: ignore[attr-defined]
-    return dict(zip(keys, cols, strict=False))
+    return dict(zip(columns, values, strict=True))
 
 
 def is_settled(status: dict[str, Any]) -> bool:
@@ -249,7 +264,8 @@ def _settle(
     deadline = time.monotonic() + timeout_s
     last_sweep = time.monotonic()
     while len(unsettled) > low_water:
-        done = {i for i, s in _status(sorted(unsettled)).items() if is_settled(s)}
+        polled = _status(sorted(unsettled), columns=("state",))
+        done = {i for i, s in polled.items() if is_settled(s)}
         unsettled -= done
         progress.advance(task, len(done))
         if time.monotonic() > deadline:
@@ -258,7 +274,7 @@ def _settle(
             sweeper.sweep(settings, sending_older_than=timedelta(seconds=30))
             last_sweep = time.monotonic()
         if len(unsettled) > low_water:
-            time.sleep(0.2)
+            time.sleep(0.5)
 
 
 def _console(err: TextIO) -> Console:

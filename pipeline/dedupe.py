@@ -54,8 +54,16 @@ def candidates(session: Session, report: Report) -> list[Candidate]:
     if not report.kelurahan_code:
         return []
     since = utcnow() - WINDOW
+    # Only the columns scoring needs: full rows would also decode every normalizer JSON.
     rows = session.exec(
-        select(Report)
+        select(
+            Report.id,
+            Report.reference,
+            Report.tracking_number,
+            Report.description,
+            Report.lat,
+            Report.lon,
+        )
         .where(
             Report.kelurahan_code == report.kelurahan_code,
             Report.category == report.category,
