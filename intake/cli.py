@@ -49,6 +49,9 @@ def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     from web.app import create_app  # noqa: PLC0415
 
     settings = bootstrap()
+    if not settings.redis_url:
+        typer.echo("warning: REDIS_URL is not set, so nothing in this process works the queue; "
+                   "stored messages wait for `intake run` (its sweeper picks them up)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
