@@ -50,8 +50,11 @@ def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
     settings = bootstrap()
     if not settings.redis_url:
-        typer.echo("warning: REDIS_URL is not set, so nothing in this process works the queue; "
-                   "stored messages wait for `intake run` (its sweeper picks them up)", err=True)
+        typer.echo(
+            "warning: REDIS_URL is not set, so nothing in this process works the queue; "
+            "stored messages wait for `intake run` (its sweeper picks them up)",
+            err=True,
+        )
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
