@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,13 +12,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlmodel import select
 
 from config.settings import Settings
 from connectors import abuse, intake
 from connectors.poll_loop import poll_once
 from connectors.telegram import build_poller, build_router
-from pipeline.models import InboxMessage, PollerCheckpoint, Report
+from pipeline.models import Attachment, InboxMessage, PollerCheckpoint, Report
 from tests.conftest import PipelineEnv, close_env, make_env
 from tests.fakes.telegram_bot_api import FakeTelegram
 
@@ -42,6 +44,12 @@ class TelegramEnv:
     def rows(self, model: type) -> list:
         with self.env.session() as session:
             return list(session.exec(select(model)).all())
+
+
+def _jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(buf, "JPEG")
+    return buf.getvalue()
 
 
 def _env(
@@ -133,6 +141,9 @@ def test_polling_stores_rows_with_the_offset_checkpoint(
             assert build_router(env.settings) is None  # polling mode: no webhook route
             for name in ("lapor_text.json", "sticker.json", "photo_caption.json"):
                 fake.push_update(load(name))
+            # The photo is downloaded by the pipeline (getFile + file path) and stored.
+            for size in load("photo_caption.json")["message"]["photo"]:
+                fake.files[size["file_id"]] = (_jpeg(), f"photos/{size['file_id'][-8:]}.jpg")
             poller = build_poller(env.settings)
             assert poller is not None
             poll_once("telegram", poller, intake, intake.load_checkpoint("telegram"))
@@ -142,6 +153,9 @@ def test_polling_stores_rows_with_the_offset_checkpoint(
                 checkpoint = session.get(PollerCheckpoint, "telegram")
             assert sorted(r.external_id for r in rows) == ["500000001:5362", "500000001:5364"]
             assert checkpoint is not None and checkpoint.cursor == {"offset": 729409808}
+            with env.session() as session:
+                photos = session.exec(select(Attachment)).all()
+            assert [(p.width, p.height, bool(p.sha256)) for p in photos] == [(64, 48, True)]
             # The next round confirms them at Telegram and finds nothing new.
             msgs, _ = poll_once("telegram", poller, intake, intake.load_checkpoint("telegram"))
             assert msgs == [] and fake.updates == []
