@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 
 import dramatiq
 import structlog
@@ -89,10 +88,3 @@ def run_worker(settings: Settings, stop: threading.Event, threads: int | None = 
 def start_inprocess_worker(settings: Settings) -> dramatiq.Worker:
     """The embedded mode's worker threads inside this process."""
     return start_worker(get_broker(settings), settings.pipeline.worker_threads)
-
-
-def sweep_now(settings: Settings, older_than_s: float = 0.0) -> None:
-    """One sweeper pass with a custom deadline (replay resumes with 0)."""
-    from pipeline import sweeper  # noqa: PLC0415
-
-    sweeper.sweep(settings, timedelta(seconds=older_than_s))
