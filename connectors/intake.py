@@ -13,6 +13,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.contract import InboundMessage
+from pipeline.db import get_engine
 from pipeline.models import InboxMessage, PollerCheckpoint, utcnow
 
 log = structlog.get_logger(__name__)
@@ -83,8 +84,6 @@ def _enqueue(acks: Iterable[Ack]) -> None:
 
 def accept(msg: InboundMessage, *, hold_reason: str = "") -> Ack:
     """Store a message (a redelivery is recognised, not stored twice), then enqueue it."""
-    from pipeline.db import get_engine  # noqa: PLC0415
-
     state, error = ("held", hold_reason) if hold_reason else ("received", "")
     with get_engine().begin() as conn:
         ack = store(conn, msg, state=state, error=error)
@@ -99,8 +98,6 @@ def accept(msg: InboundMessage, *, hold_reason: str = "") -> Ack:
 
 def accept_batch(channel: str, msgs: list[InboundMessage], cursor: dict[str, Any]) -> list[Ack]:
     """Store a poller's batch and its checkpoint in one transaction, then enqueue."""
-    from pipeline.db import get_engine  # noqa: PLC0415
-
     with get_engine().begin() as conn:
         acks = [store(conn, msg) for msg in msgs]
         _save_checkpoint(conn, channel, cursor, added=sum(a.created for a in acks))
@@ -118,8 +115,6 @@ def store_malformed(
     channel: str, external_id: str, raw: str | bytes | dict[str, Any], error: str
 ) -> Ack:
     """Keep a payload that could not be parsed, flagged for ops; nothing is dropped."""
-    from pipeline.db import get_engine  # noqa: PLC0415
-
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
     msg = InboundMessage(
@@ -147,8 +142,6 @@ def _save_checkpoint(conn: Connection, channel: str, cursor: dict[str, Any], add
 
 def load_checkpoint(channel: str) -> dict[str, Any] | None:
     """The cursor a poller saved last, or None on first start."""
-    from pipeline.db import get_engine  # noqa: PLC0415
-
     table = PollerCheckpoint.__table__  # type: ignore[attr-defined]
     with get_engine().connect() as conn:
         cursor = conn.execute(select(table.c.cursor).where(table.c.channel == channel)).scalar()
@@ -157,8 +150,6 @@ def load_checkpoint(channel: str) -> dict[str, Any] | None:
 
 def heartbeat(channel: str, *, lag_seconds: float | None = None, note: str = "") -> None:
     """Record that a connector is alive and how far behind its provider it is."""
-    from pipeline.db import get_engine  # noqa: PLC0415
-
     table = PollerCheckpoint.__table__  # type: ignore[attr-defined]
     now = utcnow()
     with get_engine().begin() as conn:

@@ -11,19 +11,19 @@ import structlog
 from config.settings import Settings, get_settings
 from connectors import registry
 from connectors.contract import MediaRef, TemporarilyUnavailable
-from normalizers.photos import inspect_photo, sniff_type, strip_exif
+from normalizers.photos import MAX_BYTES, inspect_photo, sniff_type, strip_exif
 from pipeline.db import session_scope
 from pipeline.models import Attachment, InboxMessage
 
 log = structlog.get_logger(__name__)
 
 
-def _read_local(ref: MediaRef, settings: Settings) -> tuple[bytes, str]:
+def _read_local(ref: MediaRef) -> tuple[bytes, str]:
     """Replayed files name local photo paths: read them, within the photo size limit."""
     path = Path(ref.path)
     if not path.is_file():
         raise ValueError("file not found")
-    if path.stat().st_size > settings.twilio.max_media_bytes * 2:
+    if path.stat().st_size > MAX_BYTES:  # the photo check's own limit, read before loading
         raise ValueError("file too large")
     return path.read_bytes(), ""
 
@@ -34,7 +34,7 @@ def fetch(channel: str, ref: MediaRef, settings: Settings) -> tuple[bytes, str]:
     if fetcher is not None:
         return fetcher(ref)  # type: ignore[no-any-return]
     if ref.path and channel in {"import", "walkin"}:
-        return _read_local(ref, settings)
+        return _read_local(ref)
     raise ValueError(f"channel {channel!r} cannot fetch media")
 
 

@@ -14,8 +14,6 @@ from sqlmodel import Session, select
 from config.settings import Settings
 from connectors import registry
 from connectors.contract import (
-    AuthFailed,
-    BadConfig,
     ConnectorError,
     OutboundReply,
     TemporarilyUnavailable,
@@ -102,9 +100,7 @@ def deliver(row: OutboxReply, settings: Settings) -> dict[str, Any]:
         result = sender.send(to_reply(row))
     except TemporarilyUnavailable as exc:
         return _retry_later(row, settings, str(exc), exc.retry_after)
-    except (AuthFailed, BadConfig) as exc:
-        return {"state": "dead", "last_error": f"{type(exc).__name__}: {exc}"[:1000]}
-    except ConnectorError as exc:
+    except ConnectorError as exc:  # AuthFailed, BadConfig, permanent refusals: ops decide
         return {"state": "dead", "last_error": f"{type(exc).__name__}: {exc}"[:1000]}
     except Exception as exc:  # noqa: BLE001 - unknown failures are retried, then dead-lettered
         log.exception("reply_send_error", outbox_id=row.id, channel=row.channel)
