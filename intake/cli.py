@@ -32,7 +32,7 @@ Port = Annotated[int, typer.Option(help="Port to listen on.")]
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(revision: str = "heads") -> None:
     """Apply database migrations (idempotent)."""
     from intake.runtime import bootstrap  # noqa: PLC0415
 

@@ -23,8 +23,8 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(revision: str = "head") -> None:
-    """Bring the configured database to `revision` (idempotent)."""
+def upgrade(revision: str = "heads") -> None:
+    """Bring the configured database to `revision` (idempotent; default: every branch head)."""
     engine = get_engine()
     cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
     with engine.begin() as connection:
