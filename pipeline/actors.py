@@ -8,6 +8,7 @@ import dramatiq
 import structlog
 
 from pipeline import media, push, stages
+from pipeline.enqueue import run as _run
 
 log = structlog.get_logger(__name__)
 
@@ -18,11 +19,6 @@ def _actor(fn: Callable[..., None]) -> dramatiq.Actor:  # type: ignore[type-arg]
     actor = dramatiq.actor(fn, queue_name="intake", max_retries=8, min_backoff=500)
     ALL_ACTORS.append(actor)
     return actor
-
-
-def _run(after_commit: list[Callable[[], None]]) -> None:
-    for step in after_commit:
-        step()
 
 
 @_actor

@@ -13,9 +13,10 @@ from crm_client.base import CRMRejected, CRMReport, CRMUnavailable
 from pipeline import outbox
 from pipeline.crm import get_client
 from pipeline.db import session_scope
+from pipeline.enqueue import AfterCommit
+from pipeline.enqueue import later as _send
 from pipeline.models import CitizenContact, CRMPush, InboxMessage, Report, utcnow
 from pipeline.notify import after_push
-from pipeline.stages import AfterCommit, _send
 from pipeline.states import ReportState, transition
 
 log = structlog.get_logger(__name__)

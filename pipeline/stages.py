@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,22 +17,14 @@ from normalizers.report import AreaMatch, ReportDraft, build_draft
 from pipeline import commands, dedupe, replies
 from pipeline.completeness import rules_for
 from pipeline.db import session_scope
+from pipeline.enqueue import AfterCommit
+from pipeline.enqueue import later as _send
 from pipeline.models import Attachment, CitizenContact, InboxMessage, Report, ReportFollower, utcnow
 from pipeline.outbox import enqueue_reply, handle_hash
 from pipeline.states import ReportState, transition
 from pipeline.triage import Decision, Outcome, TriageSettings, decide
 
 log = structlog.get_logger(__name__)
-AfterCommit = list[Callable[[], None]]
-
-
-def _send(actor_name: str, *args: Any) -> Callable[[], None]:
-    def step() -> None:
-        from pipeline import actors  # noqa: PLC0415  (actors import this module)
-
-        getattr(actors, actor_name).send(*args)
-
-    return step
 
 
 def new_reference() -> str:
