@@ -124,3 +124,13 @@ def pg_redis_env(
     env = make_env(monkeypatch, tmp_path, database_url=pg_database_url, redis_url=REDIS_TEST_URL)
     yield env
     close_env(env)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--long: run the reliability scenarios at full size (bench/faults.py passes it)."""
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="run reliability/security scenarios at full size (e.g. 100 worker kills)",
+    )
