@@ -207,6 +207,19 @@ class PipelineSettings(Section):
         return value
 
 
+class OpsSettings(Section):
+    """Operations: readiness, metrics, dead letters and retention of personal data."""
+
+    # A poller whose last heartbeat is older than this makes /readyz fail (per channel; the
+    # default is three poll intervals plus two minutes).
+    heartbeat_stale_s: dict[str, float] = Field(default_factory=dict)
+    metrics_cache_s: float = 10.0  # database-derived gauges are recounted at most this often
+    worker_metrics_port: int = 9191  # `intake worker` serves its metrics here (0: off)
+    worker_metrics_host: str = "127.0.0.1"
+    media_stuck_after_s: float = 3600.0  # an undownloaded photo older than this is a dead letter
+    contact_retention_days: int = 365  # closed reports keep citizen contact data this long
+
+
 class Settings(BaseSettings):
     """Everything the intake reads from its environment."""
 
@@ -236,6 +249,7 @@ class Settings(BaseSettings):
     email: EmailSettings = Field(default_factory=EmailSettings)
     lapor1708: Lapor1708Settings = Field(default_factory=Lapor1708Settings)
     media_massa: MediaMassaSettings = Field(default_factory=MediaMassaSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
 
     @field_validator("database_url")
     @classmethod
