@@ -220,6 +220,25 @@ class OpsSettings(Section):
     contact_retention_days: int = 365  # closed reports keep citizen contact data this long
 
 
+class TriageSettings(Section):
+    """Triage thresholds: duplicate scores (0-1), blocking window, same-citizen window."""
+
+    duplicate_above: float = Field(default=0.92, ge=0, le=1)  # linked as duplicate at or above
+    review_above: float = Field(default=0.75, ge=0, le=1)  # possible_duplicate (admin) at or above
+    same_citizen_above: float = Field(default=0.6, ge=0, le=1)  # own report, same place + category
+    same_citizen_window_h: float = Field(default=72.0, gt=0)
+    window_days: float = Field(default=14.0, gt=0)  # open reports this recent are candidates
+    max_candidates: int = Field(default=150, ge=1, le=2000)  # per block (rapidfuzz is linear)
+    location_confident: float = Field(default=0.8, ge=0, le=1)  # no human needed at or above
+    location_usable: float = Field(default=0.5, ge=0, le=1)  # below: low_confidence
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> TriageSettings:
+        if self.review_above > self.duplicate_above:
+            raise ValueError("review_above must not exceed duplicate_above")
+        return self
+
+
 class Settings(BaseSettings):
     """Everything the intake reads from its environment."""
 
@@ -249,6 +268,7 @@ class Settings(BaseSettings):
     email: EmailSettings = Field(default_factory=EmailSettings)
     lapor1708: Lapor1708Settings = Field(default_factory=Lapor1708Settings)
     media_massa: MediaMassaSettings = Field(default_factory=MediaMassaSettings)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
 
     @field_validator("database_url")
