@@ -82,6 +82,8 @@ class Report(SQLModel, table=True):
     __table_args__ = (
         Index("ix_report_state_changed", "state", "state_changed_at"),
         Index("ix_report_block", "kelurahan_code", "category", "created_at"),
+        Index("ix_report_contact", "contact_id", "created_at"),
+        Index("ix_report_conversation", "channel", "conversation_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -121,6 +123,8 @@ class Report(SQLModel, table=True):
     crm_id: str = Field(default="", max_length=64)
     crm_status: str = Field(default="", max_length=32)
     info_requests: int = 0
+    # Possible duplicates triage found (report id, numbers, scores): the admin compares them.
+    candidates: list[dict[str, Any]] = _json(factory=list, nullable=False, server_default="[]")
     # The normalizer's full output (missing items, area candidates, flags) that triage reads.
     normalized: dict[str, Any] = _json(nullable=False)
     needs_info_until: datetime | None = Field(default=None, sa_type=AwareDateTime)
