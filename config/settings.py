@@ -191,6 +191,11 @@ class PipelineSettings(Section):
     needs_info_window_h: float = 48.0
     quiet_hours: str = ""  # e.g. "22-06" (Asia/Jakarta): status notices wait until morning
     worker_threads: int = 8
+    # Messages held by the per-sender rate limit are never dropped: after this long they enter
+    # the pipeline, at most `held_daily_cap` per sender a day (counting what already went in);
+    # the rest wait for the next day or for an admin (`intake dead`).
+    held_release_after_min: float = Field(default=60.0, ge=0)
+    held_daily_cap: int = Field(default=30, ge=1)
 
     @field_validator("quiet_hours")
     @classmethod
@@ -205,6 +210,21 @@ class PipelineSettings(Section):
         ):
             raise ValueError("must be two different hours 'HH-HH' (Jakarta time), e.g. '22-06'")
         return value
+
+
+class ReviewSettings(Section):
+    """Admin review UI: sessions, login lockout, claims."""
+
+    session_hours: float = 12.0  # absolute lifetime of a login session
+    idle_minutes: float = 120.0  # a session unused this long ends
+    lockout_after: int = Field(default=5, ge=1)  # failed logins of one account before lockout
+    lockout_minutes: float = 15.0
+    ip_lockout_after: int = Field(default=30, ge=1)  # failed logins from one address, any account
+    secure_cookies: bool = True  # false only for plain-http development
+    claim_minutes: float = 30.0  # a claim on a report lapses after this
+    sla_hours: float = 6.0  # the review queue counts down to this (coordinate within 6 hours)
+    # Signs the login form's pre-session CSRF token; unset: a key kept in var/review_secret.
+    secret_key: SecretStr | None = None
 
 
 class OpsSettings(Section):
@@ -270,6 +290,7 @@ class Settings(BaseSettings):
     media_massa: MediaMassaSettings = Field(default_factory=MediaMassaSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     @field_validator("database_url")
     @classmethod

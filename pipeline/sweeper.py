@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from config.settings import Settings
@@ -25,11 +25,16 @@ class SweepResult:
 
     requeued: dict[str, list[int]] = field(default_factory=dict)
     expired_needs_info: int = 0
+    released_held: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         """Rows touched."""
-        return sum(len(v) for v in self.requeued.values()) + self.expired_needs_info
+        return (
+            sum(len(v) for v in self.requeued.values())
+            + self.expired_needs_info
+            + len(self.released_held)
+        )
 
 
 def _ids(session: Session, stmt: object) -> list[int]:
@@ -113,6 +118,53 @@ def expire_needs_info(session: Session) -> int:
     return moved
 
 
+def release_held(session: Session, settings: Settings) -> list[int]:
+    """Rate-limited messages enter the pipeline after the hold, within a daily cap per sender.
+
+    A burst from a real citizen (one photo per message is common on WhatsApp) must not be lost;
+    a flood must not become thousands of reports at once. Counted per (channel, sender): what
+    went into the pipeline in the last 24 hours, so the cap holds across sweeps.
+    """
+    now = utcnow()
+    held = session.exec(
+        select(InboxMessage.id, InboxMessage.channel, InboxMessage.sender_handle)
+        .where(
+            InboxMessage.state == "held",
+            InboxMessage.stored_at
+            < now - timedelta(minutes=settings.pipeline.held_release_after_min),
+        )
+        .order_by(InboxMessage.id)  # type: ignore[arg-type]
+        .limit(BATCH)
+    ).all()
+    room: dict[tuple[str, str], int] = {}
+    released: list[int] = []
+    for inbox_id, channel, handle in held:
+        key = (channel, handle)
+        if key not in room:
+            went_in = session.exec(
+                select(func.count())
+                .select_from(InboxMessage)
+                .where(
+                    InboxMessage.channel == channel,
+                    InboxMessage.sender_handle == handle,
+                    InboxMessage.stored_at > now - timedelta(days=1),
+                    InboxMessage.state.in_(["received", "processed", "failed"]),  # type: ignore[attr-defined]
+                )
+            ).one()
+            room[key] = max(0, settings.pipeline.held_daily_cap - int(went_in))
+        if room[key] > 0:
+            room[key] -= 1
+            released.append(inbox_id)
+    if released:
+        table = InboxMessage.__table__  # type: ignore[attr-defined]
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(released), table.c.state == "held")
+            .values(state="received", updated_at=now)
+        )
+    return released
+
+
 def sweep(
     settings: Settings,
     older_than: timedelta | None = None,
@@ -135,8 +187,11 @@ def sweep(
         result.expired_needs_info = expire_needs_info(session)
         result.requeued = find_stuck(session, older_than)
         if enqueue:
+            result.released_held = release_held(session, settings)
+        if enqueue:
             _touch(session, result.requeued)
     result.requeued["send_reply"] = sorted(set(result.requeued["send_reply"]) | set(retry))
+    result.requeued["process_message"] += result.released_held
     if enqueue:
         from pipeline import actors  # noqa: PLC0415
 
@@ -148,5 +203,6 @@ def sweep(
             "sweep",
             **{k: len(v) for k, v in result.requeued.items()},
             expired_needs_info=result.expired_needs_info,
+            released_held=len(result.released_held),
         )
     return result

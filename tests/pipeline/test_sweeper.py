@@ -9,6 +9,7 @@ import pytest
 from dramatiq import Message
 from sqlmodel import select
 
+from connectors.contract import Sender
 from pipeline import outbox, sweeper
 from pipeline.models import CRMPush, InboxMessage, OutboxReply, Report, utcnow
 from tests.conftest import PipelineEnv
@@ -138,3 +139,45 @@ def test_unanswered_question_goes_to_review_with_no_answer(pipeline_env: Pipelin
         states = {r.id: (r.state, r.reasons) for r in session.exec(select(Report)).all()}
     assert states[expired.id] == ("needs_review", ["missing_location", "no_answer"])
     assert states[waiting.id] == ("needs_info", ["missing_location"])
+
+
+def _hold(env: PipelineEnv, handle: str, count: int, age: timedelta) -> list[int]:
+    """`count` rate-limited messages from one sender, stored `age` ago."""
+    from connectors import intake  # noqa: PLC0415
+
+    ids = [
+        intake.accept(message(sender=Sender(handle=handle)), hold_reason="rate_limited").inbox_id
+        for _ in range(count)
+    ]
+    with env.session() as session:
+        for row in session.exec(select(InboxMessage).where(InboxMessage.id.in_(ids))).all():  # type: ignore[union-attr]
+            row.stored_at = utcnow() - age
+        session.commit()
+    return ids
+
+
+def test_held_messages_enter_the_pipeline_after_the_hold_within_the_daily_cap(
+    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline_env.settings.pipeline, "held_daily_cap", 3)
+    burst = _hold(pipeline_env, "whatsapp:+62000000077", 5, timedelta(hours=2))
+    fresh = _hold(pipeline_env, "whatsapp:+62000000078", 1, timedelta(minutes=5))
+    pipeline_env.drain()
+
+    result = sweeper.sweep(pipeline_env.settings)
+    pipeline_env.drain()
+
+    assert result.released_held == burst[:3]  # oldest first, three a day for this sender
+    with pipeline_env.session() as session:
+        states = {
+            row.id: row.state
+            for row in session.exec(
+                select(InboxMessage).where(InboxMessage.id.in_(burst + fresh))
+            ).all()  # type: ignore[union-attr]
+        }
+        reports = session.exec(select(Report.inbox_message_id)).all()
+    assert [states[i] for i in burst] == ["processed"] * 3 + ["held"] * 2
+    assert states[fresh[0]] == "held"  # still inside its hold
+    assert sorted(reports) == sorted(burst[:3])
+    # The cap counts what already went in today: a second sweep releases nothing more.
+    assert sweeper.sweep(pipeline_env.settings).released_held == []
