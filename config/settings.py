@@ -227,6 +227,15 @@ class ReviewSettings(Section):
     secret_key: SecretStr | None = None
 
 
+class WalkinSettings(Section):
+    """Walk-in desk form: upload limits for photos and letter scans."""
+
+    max_photos: int = Field(default=5, ge=0, le=20)
+    max_photo_bytes: int = Field(default=10_000_000, ge=1, le=10_000_000)  # the photo check's cap
+    max_scans: int = Field(default=3, ge=0, le=20)
+    max_scan_bytes: int = Field(default=20_000_000, ge=1)  # a multi-page scanned letter (PDF)
+
+
 class OpsSettings(Section):
     """Operations: readiness, metrics, dead letters and retention of personal data."""
 
@@ -291,6 +300,7 @@ class Settings(BaseSettings):
     triage: TriageSettings = Field(default_factory=TriageSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    walkin: WalkinSettings = Field(default_factory=WalkinSettings)
 
     @field_validator("database_url")
     @classmethod

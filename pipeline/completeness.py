@@ -25,8 +25,11 @@ RULES: dict[str, ChannelRules] = {
     "facebook": ChannelRules(requires_photo=True),
     "twitter": ChannelRules(requires_photo=True),
     "email": ChannelRules(),
-    # Walk-in citizens get a printed receipt; LAPOR! answers in its own system.
-    "walkin": ChannelRules(can_ask=False, sends_replies=False),
+    # Walk-in citizens take a printed receipt; the tracking number and later status news go by
+    # SMS or e-mail to those who left a contact and consented (connectors/walkin/README.md).
+    # The desk cannot ask a citizen who has left: gaps go to admin review.
+    "walkin": ChannelRules(can_ask=False, sends_replies=True),
+    # LAPOR! answers in its own system.
     "lapor1708": ChannelRules(can_ask=False, sends_replies=False),
     "media_massa": ChannelRules(can_ask=False, sends_replies=False, always_review=True),
     # Replayed files: replies are written to var/replies/import.jsonl.
@@ -69,6 +72,26 @@ def location_reasons(draft: ReportDraft, thresholds: Thresholds) -> list[str]:
     if area.candidates and len(area.candidates) > 1:
         return ["ambiguous_location"]
     return ["low_confidence"] if area.confidence < thresholds.usable else ["ambiguous_location"]
+
+
+def kelurahan_choices(draft: ReportDraft, limit: int = 3) -> list[str]:
+    """The kelurahan names to offer the citizen when the text fits several in one kecamatan.
+
+    Empty when the kecamatan is unknown or the choices span kecamatan: then the question
+    would be too open, and an admin decides (see pipeline/triage.py).
+    """
+    area = draft.area
+    if not area.kecamatan_code:
+        return []
+    prefix = area.kecamatan_code + "."
+    names: dict[str, str] = {}
+    for option in area.candidates:
+        code, name = str(option.get("kelurahan_code", "")), str(option.get("kelurahan_name", ""))
+        if not code.startswith(prefix):
+            return []
+        if name:
+            names.setdefault(code, name)
+    return list(names.values())[:limit] if len(names) > 1 else []
 
 
 def check(draft: ReportDraft, rules: ChannelRules, thresholds: Thresholds) -> list[str]:

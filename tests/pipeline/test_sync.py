@@ -58,12 +58,12 @@ def test_completion_notice_links_the_public_page(pipeline_env: PipelineEnv) -> N
 
 
 def _pushed_report_with_followers(env: PipelineEnv) -> tuple[Report, list[int]]:
-    """A report pushed to the embedded CRM, one import follower and one walk-in follower."""
+    """A report pushed to the embedded CRM, one import follower and one LAPOR! follower."""
     with env.session() as session:
         report = add_report(session, "ready", channel="import")
         follower = add_inbox(session, message(channel="import"))
-        walkin = add_inbox(session, message(channel="walkin"))
-        for inbox in (follower, walkin):
+        lapor = add_inbox(session, message(channel="lapor1708"))
+        for inbox in (follower, lapor):
             session.add(ReportFollower(report_id=report.id or 0, inbox_message_id=inbox.id or 0))
         session.commit()
     for step in push.push_report(report.id or 0):

@@ -1,0 +1,367 @@
+"""Walk-in desk form -> InboundMessage (pure): validated fields, checked uploads, masked NIK."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from connectors.contract import InboundMessage, Location, MediaRef, Sender
+from normalizers import contact
+from normalizers import gazetteer as gz
+from normalizers.photos import inspect_photo, sniff_type
+
+CHANNEL = "walkin"
+
+#: How the complaint reached the desk: told at the counter, a letter, a letter to the governor
+#: (surat gubernur), or a disposition forwarded down by a superior office.
+LETTER_KINDS: dict[str, str] = {
+    "aduan_lisan": "Aduan lisan",
+    "surat": "Surat",
+    "surat_gubernur": "Surat gubernur",
+    "disposisi": "Disposisi",
+}
+#: Kinds that are a letter: the scan is the complaint itself, so it is required.
+NEEDS_SCAN = frozenset({"surat", "surat_gubernur", "disposisi"})
+
+#: A fixed namespace: external_id = uuid5(namespace, staff id + form token).
+EXTERNAL_ID_NAMESPACE = uuid.UUID("4f0c2a5e-2d0e-4c52-9d63-3b1f8e7a9c11")
+
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic"})
+PDF_TYPE = "application/pdf"
+MAX_DESCRIPTION = 5000
+MIN_DESCRIPTION_WORDS = 3
+_RT_RW = re.compile(r"^\s*(\d{1,3})\s*[/.\-]\s*(\d{1,3})\s*$")
+_EMAIL = re.compile(r"^[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+$")
+
+
+class FormInvalid(ValueError):
+    """The form cannot be accepted; `errors` maps a field name to a Bahasa Indonesia message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upload limits of the desk (settings.walkin)."""
+
+    max_photos: int = 5
+    max_photo_bytes: int = 10_000_000
+    max_scans: int = 3
+    max_scan_bytes: int = 20_000_000
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file as the browser sent it (the name is only used in messages)."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload whose type was sniffed from its bytes; photos carry their EXIF GPS."""
+
+    role: str  # photo | scan
+    content_type: str
+    data: bytes
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An upload saved under var/ (EXIF stripped), referenced by its local path."""
+
+    role: str
+    path: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class DeskEntry:
+    """A validated desk form: everything the desk may keep, NIK already masked."""
+
+    external_id: str
+    office: str
+    staff_id: str
+    letter_kind: str
+    description: str
+    kelurahan: gz.Area
+    street: str = ""
+    rt_rw: str = ""
+    landmark: str = ""
+    citizen_name: str = ""
+    phone_e164: str = ""
+    email: str = ""
+    consent: bool = False
+    confidential: bool = False
+    anonymous: bool = False
+    nik_masked: str = ""
+    photos: list[CheckedUpload] = field(default_factory=list)
+    scans: list[CheckedUpload] = field(default_factory=list)
+
+
+def external_id(staff_id: str, token: str) -> str:
+    """The inbox id of one form: the same staff submitting the same form twice gets one row.
+
+    Derived with the staff id so a token copied into someone else's form cannot open (or
+    collide with) another desk's report.
+    """
+    return str(uuid.uuid5(EXTERNAL_ID_NAMESPACE, f"{staff_id}\n{token}"))
+
+
+def _token(raw: str) -> str:
+    try:
+        parsed = uuid.UUID(raw.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.version != 4:  # the server issues uuid4 tokens only
+        raise FormInvalid({"token": "Formulir kedaluwarsa. Muat ulang halaman."})
+    return str(parsed)
+
+
+def check_nik(raw: str) -> str:
+    """A NIK typed at the desk -> its masked form ('3174************'); '' when left empty."""
+    digits = re.sub(r"[\s.\-]", "", raw or "")
+    if not digits:
+        return ""
+    if not digits.isdigit() or len(digits) != 16:
+        raise FormInvalid({"nik": "NIK harus 16 angka."})
+    # Permendagri 7/2019: province, kota, kecamatan, DDMMYY (DD+40 for women), serial.
+    if not contact.is_nik(digits) or digits[2:4] == "00" or digits[4:6] == "00":
+        raise FormInvalid({"nik": "NIK tidak valid: periksa kode wilayah dan tanggal lahir."})
+    return contact.mask_nik(digits)
+
+
+def _rt_rw(raw: str) -> str:
+    if not raw.strip():
+        return ""
+    match = _RT_RW.match(raw)
+    if not match:
+        raise FormInvalid({"rt_rw": "Tulis RT/RW seperti 003/007."})
+    return f"{int(match.group(1)):03d}/{int(match.group(2)):03d}"
+
+
+def _kelurahan(code: str) -> gz.Area:
+    area = gz.AREAS.get(code.strip())
+    if area is None or area.level != "kelurahan":
+        raise FormInvalid({"kelurahan_code": "Pilih kelurahan dari daftar."})
+    return area
+
+
+def _contact(fields: Mapping[str, str], consent: bool, anonymous: bool) -> tuple[str, str, str]:
+    name = " ".join(fields.get("citizen_name", "").split())[:120]
+    phone_raw, email = fields.get("phone", "").strip(), fields.get("email", "").strip().lower()
+    if anonymous and (name or phone_raw or email):
+        raise FormInvalid(
+            {"anonymous": "Laporan anonim tidak menyimpan nama atau kontak. Kosongkan isiannya."}
+        )
+    if (name or phone_raw or email) and not consent:
+        raise FormInvalid(
+            {
+                "consent": "Nama dan kontak hanya disimpan dengan persetujuan warga. Centang "
+                "persetujuan atau kosongkan isiannya."
+            }
+        )
+    phone = contact.normalize_phone(phone_raw) if phone_raw else ""
+    if phone is None:
+        raise FormInvalid({"phone": "Nomor telepon tidak valid, contoh: 0812-3456-7890."})
+    if email and not _EMAIL.match(email):
+        raise FormInvalid({"email": "Alamat email tidak valid."})
+    return name, phone, email
+
+
+def _flag(fields: Mapping[str, str], name: str) -> bool:
+    return fields.get(name, "").strip().lower() in {"1", "on", "true", "ya", "yes"}
+
+
+def _description(raw: str) -> str:
+    text = raw.strip()
+    if len(text.split()) < MIN_DESCRIPTION_WORDS:
+        raise FormInvalid({"description": "Uraikan masalahnya (paling sedikit tiga kata)."})
+    if len(text) > MAX_DESCRIPTION:
+        raise FormInvalid({"description": f"Uraian paling panjang {MAX_DESCRIPTION} karakter."})
+    return text
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f}".replace(".", ",") + " MB"
+
+
+def _sniff(data: bytes) -> str:
+    # ISO 32000-1 section 7.5.2: a PDF starts with "%PDF-" and (7.5.5) ends with "%%EOF",
+    # possibly followed by a line end or padding a scanner adds.
+    if data[:5] == b"%PDF-":
+        return PDF_TYPE if b"%%EOF" in data[-1024:] else ""
+    return sniff_type(data)
+
+
+def check_upload(upload: Upload, role: str, limits: Limits) -> CheckedUpload:
+    """Type from the bytes (never the name), size within the role's limit, photos decodable."""
+    field_name = "photos" if role == "photo" else "scans"
+    limit = limits.max_photo_bytes if role == "photo" else limits.max_scan_bytes
+    name = upload.filename[-80:] or "berkas"
+    if len(upload.data) > limit:
+        raise FormInvalid(
+            {
+                field_name: f"Berkas {name} terlalu besar ({_mb(len(upload.data))}; "
+                f"paling besar {_mb(limit)})."
+            }
+        )
+    mime = _sniff(upload.data)
+    allowed = PHOTO_TYPES if role == "photo" else PHOTO_TYPES | {PDF_TYPE}
+    if mime not in allowed:
+        kinds = "JPEG, PNG, WebP atau HEIC" + (" atau PDF" if role == "scan" else "")
+        raise FormInvalid({field_name: f"Berkas {name} bukan {kinds}."})
+    if mime == PDF_TYPE:
+        return CheckedUpload(role=role, content_type=mime, data=upload.data)
+    info = inspect_photo(upload.data, max_bytes=limit)
+    if not info.ok:
+        raise FormInvalid({field_name: f"Berkas {name} tidak dapat dibaca sebagai gambar."})
+    gps = (info.lat, info.lon) if role == "photo" else (None, None)
+    return CheckedUpload(role=role, content_type=mime, data=upload.data, lat=gps[0], lon=gps[1])
+
+
+def _uploads(
+    uploads: Sequence[Upload], role: str, most: int, limits: Limits
+) -> list[CheckedUpload]:
+    present = [u for u in uploads if u.data]
+    if len(present) > most:
+        label = "foto" if role == "photo" else "berkas surat"
+        raise FormInvalid({f"{role}s": f"Paling banyak {most} {label}."})
+    return [check_upload(u, role, limits) for u in present]
+
+
+def check_form(
+    fields: Mapping[str, str],
+    *,
+    office: str,
+    staff_id: str,
+    photos: Sequence[Upload] = (),
+    scans: Sequence[Upload] = (),
+    limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
+) -> DeskEntry:
+    """Validate a submitted desk form; FormInvalid lists what the desk must correct."""
+    errors: dict[str, str] = {}
+    consent, anonymous = _flag(fields, "consent"), _flag(fields, "anonymous")
+    kind = fields.get("letter_kind", "aduan_lisan").strip() or "aduan_lisan"
+    checks = {
+        "token": lambda: _token(fields.get("token", "")),
+        "letter_kind": lambda: kind if kind in LETTER_KINDS else _bad("letter_kind"),
+        "description": lambda: _description(fields.get("description", "")),
+        "kelurahan": lambda: _kelurahan(fields.get("kelurahan_code", "")),
+        "rt_rw": lambda: _rt_rw(fields.get("rt_rw", "")),
+        "contact": lambda: _contact(fields, consent, anonymous),
+        "nik": lambda: check_nik(fields.get("nik", "")),
+        "photos": lambda: _uploads(photos, "photo", limits.max_photos, limits),
+        "scans": lambda: _uploads(scans, "scan", limits.max_scans, limits),
+    }
+    done: dict[str, object] = {}
+    for key, run in checks.items():
+        try:
+            done[key] = run()
+        except FormInvalid as exc:
+            errors |= exc.errors
+    if not errors and kind in NEEDS_SCAN and not done["scans"]:
+        errors["scans"] = f"{LETTER_KINDS[kind]} perlu dilampirkan hasil pindaiannya."
+    if errors:
+        raise FormInvalid(errors)
+    name, phone, email = done["contact"]  # type: ignore[misc]
+    return DeskEntry(
+        external_id=external_id(staff_id, str(done["token"])),
+        office=office,
+        staff_id=staff_id,
+        letter_kind=kind,
+        description=str(done["description"]),
+        kelurahan=done["kelurahan"],  # type: ignore[arg-type]
+        street=" ".join(fields.get("street", "").split())[:200],
+        rt_rw=str(done["rt_rw"]),
+        landmark=" ".join(fields.get("landmark", "").split())[:200],
+        citizen_name=name,
+        phone_e164=phone,
+        email=email,
+        consent=consent and not anonymous,
+        confidential=_flag(fields, "confidential") or anonymous,
+        anonymous=anonymous,
+        nik_masked=str(done["nik"]),
+        photos=done["photos"],  # type: ignore[arg-type]
+        scans=done["scans"],  # type: ignore[arg-type]
+    )
+
+
+def _bad(field_name: str) -> str:
+    raise FormInvalid({field_name: "Pilih salah satu dari daftar."})
+
+
+def address_line(entry: DeskEntry) -> str:
+    """The address as people write it, with Kel./Kec. markers the address parser trusts."""
+    kel = entry.kelurahan
+    kec, kota = gz.AREAS[kel.kecamatan_code], gz.AREAS[kel.kota_code]
+    parts = [
+        entry.street,
+        f"RT {entry.rt_rw.replace('/', ' RW ')}" if entry.rt_rw else "",
+        f"dekat {entry.landmark}" if entry.landmark else "",
+        f"Kel. {kel.name}",
+        f"Kec. {kec.name}",
+        kota.name,
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def reply_route(entry: DeskEntry) -> tuple[str, dict[str, str]]:
+    """Where later news goes: the phone by SMS, else the e-mail; nothing without consent."""
+    if entry.anonymous or not entry.consent:
+        return "", {}
+    if entry.phone_e164:
+        return entry.phone_e164, {"via": "sms", "to": entry.phone_e164}
+    if entry.email:
+        return entry.email, {"via": "email", "subject": "Laporan Anda (CRM Jakarta)"}
+    return "", {}
+
+
+def to_message(
+    entry: DeskEntry, files: Sequence[StoredFile], received_at: datetime | None = None
+) -> InboundMessage:
+    """The inbound message of a desk entry: photos as local media, scans as documents."""
+    handle, context = reply_route(entry)
+    photos = [f for f in files if f.role == "photo"]
+    gps = next((p for p in entry.photos if p.lat is not None and p.lon is not None), None)
+    return InboundMessage(
+        channel=CHANNEL,
+        external_id=entry.external_id,
+        received_at=received_at or datetime.now(UTC),
+        sender=Sender(handle=handle, name="" if entry.anonymous else entry.citizen_name),
+        text=f"{entry.description}\n\nLokasi: {address_line(entry)}",
+        location=Location(lat=gps.lat, lon=gps.lon, source="exif") if gps else None,  # type: ignore[arg-type]
+        media=[
+            MediaRef(path=f.path, content_type=f.content_type, size=f.size, caption="foto")
+            for f in photos
+        ],
+        # The desk's office rides in reply_context: web/review/auth.py scopes desk staff by it.
+        reply_context=context | {"office": entry.office},
+        confidential=entry.confidential,
+        anonymous=entry.anonymous,
+        raw={
+            "desk": {
+                "staff_id": entry.staff_id,
+                "letter_kind": entry.letter_kind,
+                "kelurahan_code": entry.kelurahan.code,
+                "consent": entry.consent,
+                "nik_masked": entry.nik_masked,
+                "email": entry.email if handle and handle != entry.email else "",
+            },
+            "documents": [
+                {"path": f.path, "content_type": f.content_type, "size": f.size, "sha256": f.sha256}
+                for f in files
+                if f.role == "scan"
+            ],
+        },
+    )
