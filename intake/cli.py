@@ -14,6 +14,7 @@ import typer
 from intake.crm_cmd import crm_app
 from intake.import_cmd import import_app
 from intake.normalize_cmd import normalize
+from intake.users_cmd import users_app
 
 app = typer.Typer(
     help="Jakarta CRM intake: multi-channel complaint intake pipeline.",
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(crm_app, name="crm")
 app.add_typer(import_app, name="import")
+app.add_typer(users_app, name="users")
 app.command("normalize")(normalize)
 
 SAMPLE = Path(__file__).parent / "samples" / "sample.jsonl"

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import pipeline.models  # noqa: F401  (registers the tables)
+import web.review.models  # noqa: F401  (admin review tables)
 from pipeline.db import make_engine
 
 config = context.config

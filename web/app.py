@@ -16,6 +16,7 @@ from crm_core.service import CRMCore
 from pipeline.broker import get_broker, is_in_process
 from pipeline.crm import get_client
 from pipeline.db import get_engine
+from web import review
 from web.tracking import build_router as tracking_router
 
 _sla_collectors: dict[int, SlaCollector] = {}
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         _register_sla_metrics(client.core)
     app.include_router(tracking_router(client))
+    review.install(app, settings)
     _health_routes(app, settings)
     return app
 
