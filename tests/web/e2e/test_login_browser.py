@@ -1,0 +1,26 @@
+"""In Chromium: the login page, a failed and a successful login, logout."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.web.e2e.conftest import LiveServer, login, screenshot
+from tests.web.review.conftest import PASSWORD, add_user
+from web.review.auth import Role
+
+
+def test_login_logout_in_chromium(browser_page: Page, live_server: LiveServer) -> None:
+    add_user("rina", Role.SUPERADMIN, display_name="Rina (Balai Kota)")
+    page = browser_page
+    page.goto("/admin/")  # no session: sent to the login form
+    expect(page).to_have_url(f"{live_server.url}/admin/login?next=/admin/")
+    screenshot(page, "login")
+    login(page, "rina", "salah-sekali-123")
+    expect(page.get_by_role("alert")).to_have_text("Nama pengguna atau kata sandi salah.")
+    login(page, "rina", PASSWORD)
+    expect(page.get_by_role("heading", name="Antrean tinjauan")).to_be_visible()
+    expect(page.get_by_text("Masuk sebagai Rina (Balai Kota)")).to_be_visible()
+    page.get_by_role("button", name="Keluar").click()
+    expect(page.get_by_role("heading", name="Masuk")).to_be_visible()
+    page.goto("/admin/")
+    expect(page).to_have_url(f"{live_server.url}/admin/login?next=/admin/")
