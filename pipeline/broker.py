@@ -18,6 +18,8 @@ from dramatiq.middleware import (
 )
 
 from config.settings import Settings
+from pipeline.correlation import CorrelationId
+from pipeline.metrics import StageMetrics
 
 log = structlog.get_logger(__name__)
 
@@ -35,7 +37,11 @@ _configured: dramatiq.Broker | None = None
 
 
 def _middleware() -> list[dramatiq.Middleware]:
+    # Ours first: dramatiq runs after_* hooks in reverse, so they see Retries' verdict and keep
+    # the correlation id bound while the other middleware log.
     return [
+        CorrelationId(),
+        StageMetrics(),
         AgeLimit(),
         TimeLimit(time_limit=120_000),
         ShutdownNotifications(),

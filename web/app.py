@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from sqlalchemy import text
 
 from config.settings import Settings, get_settings
 from connectors import registry
@@ -13,20 +14,25 @@ from crm_client.embedded import EmbeddedCRMClient
 from crm_core.api import build_router as core_router
 from crm_core.metrics import SlaCollector
 from crm_core.service import CRMCore
-from pipeline.broker import get_broker, is_in_process
+from pipeline.broker import get_broker
 from pipeline.crm import get_client
 from pipeline.db import get_engine
+from pipeline.health import readiness
+from pipeline.metrics_db import PipelineCollector
 from web import review
 from web.tracking import build_router as tracking_router
 
 _sla_collectors: dict[int, SlaCollector] = {}
+_pipeline_collector: PipelineCollector | None = None
 
 
 def _register_sla_metrics(core: CRMCore) -> None:
-    """SLA gauges of the embedded core, registered once per core in this process."""
-    if id(core) not in _sla_collectors:
-        _sla_collectors[id(core)] = SlaCollector(core)
-        REGISTRY.register(_sla_collectors[id(core)])
+    """SLA gauges of the embedded core: one collector per process, reading the latest core."""
+    # Two collectors would export the same series names, which REGISTRY refuses.
+    if not _sla_collectors:
+        _sla_collectors[0] = SlaCollector(core)
+        REGISTRY.register(_sla_collectors[0])
+    _sla_collectors[0].core = core
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,7 +55,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _register_pipeline_metrics(settings: Settings) -> None:
+    """Database-derived gauges, registered once per process (pipeline.metrics_db)."""
+    global _pipeline_collector
+    if _pipeline_collector is None:
+        _pipeline_collector = PipelineCollector(lambda: get_broker(get_settings()))
+        REGISTRY.register(_pipeline_collector)
+    _pipeline_collector.configure(
+        settings.ops.metrics_cache_s, timedelta(seconds=settings.ops.media_stuck_after_s)
+    )
+
+
 def _health_routes(app: FastAPI, settings: Settings) -> None:
+    _register_pipeline_metrics(settings)
+    polled = registry.pollable(settings)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         """The process is alive."""
@@ -57,24 +77,8 @@ def _health_routes(app: FastAPI, settings: Settings) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
-        """Database and broker reachable."""
-        checks: dict[str, str] = {}
-        try:
-            with get_engine().connect() as conn:
-                conn.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            checks["database"] = f"error: {type(exc).__name__}"
-        broker = get_broker(settings)
-        if is_in_process(broker):
-            checks["broker"] = "ok (in-process)"
-        else:
-            try:
-                broker.client.ping()  # type: ignore[attr-defined]
-                checks["broker"] = "ok"
-            except Exception as exc:  # noqa: BLE001
-                checks["broker"] = f"error: {type(exc).__name__}"
-        ready = all(v.startswith("ok") for v in checks.values())
+        """Database and broker reachable, every enabled poller's heartbeat fresh."""
+        ready, checks = readiness(settings, get_engine(), get_broker(settings), polled)
         return JSONResponse(checks, status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
