@@ -6,6 +6,8 @@ from typing import Any
 
 import structlog
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from config.settings import get_settings
@@ -22,56 +24,124 @@ from pipeline.states import ReportState, transition
 log = structlog.get_logger(__name__)
 
 
-def idempotency_key(report: Report) -> str:
+def idempotency_key_for(reference: str) -> str:
     """Derived from the report's own reference: the same report always pushes the same key."""
-    return f"jakarta-intake:{report.reference}"
+    return f"jakarta-intake:{reference}"
 
 
-def crm_report(session: Session, report: Report, key: str, attempts: int = 1) -> CRMReport:
+def idempotency_key(report: Report) -> str:
+    """The idempotency key of a report's CRM push."""
+    return idempotency_key_for(report.reference)
+
+
+#: The columns a CRM payload needs, loaded in one statement (no normalizer JSON, no raw payload).
+_PAYLOAD_COLUMNS = (
+    Report.reference,
+    Report.description,
+    Report.category,
+    Report.opd,
+    Report.channel,
+    Report.street,
+    Report.rt_rw,
+    Report.kelurahan_name,
+    Report.address_text,
+    Report.kota_code,
+    Report.kecamatan_code,
+    Report.kelurahan_code,
+    Report.lat,
+    Report.lon,
+    Report.confidential,
+    Report.anonymous,
+    InboxMessage.received_at,
+    CitizenContact.id.label("contact_id"),  # type: ignore[union-attr]
+    CitizenContact.name.label("contact_name"),  # type: ignore[attr-defined]
+    CitizenContact.phone_e164,
+    CitizenContact.email,
+)
+
+
+def _payload_row(session: Session, report_id: int, *, ready_only: bool = True) -> Any:
+    """A report's CRM fields with its first message's time and its contact, or None."""
+    stmt = (
+        select(*_PAYLOAD_COLUMNS)
+        .select_from(Report)
+        .join(InboxMessage, InboxMessage.id == Report.inbox_message_id, isouter=True)
+        .join(CitizenContact, CitizenContact.id == Report.contact_id, isouter=True)
+        .where(Report.id == report_id)
+    )
+    if ready_only:
+        stmt = stmt.where(Report.state == ReportState.READY.value)
+    return session.execute(stmt).first()
+
+
+def crm_report(row: Any, key: str, attempts: int = 1) -> CRMReport:
     """What the CRM core receives; contact details only when the citizen allowed it."""
-    inbox = session.get(InboxMessage, report.inbox_message_id)
-    contact = session.get(CitizenContact, report.contact_id) if report.contact_id else None
-    share = contact is not None and not (report.confidential or report.anonymous)
-    address = ", ".join(p for p in (report.street, report.rt_rw, report.kelurahan_name) if p)
+    share = row.contact_id is not None and not (row.confidential or row.anonymous)
+    address = ", ".join(p for p in (row.street, row.rt_rw, row.kelurahan_name) if p)
     return CRMReport(
         idempotency_key=key,
         # an earlier attempt may have reached the CRM: the client looks it up before posting
         previous_attempts=max(0, attempts - 1),
-        reference=report.reference,
-        description=report.description,
-        category=report.category,
-        opd=report.opd,
-        channel=report.channel,
-        address=address or report.address_text,
-        kota_code=report.kota_code,
-        kecamatan_code=report.kecamatan_code,
-        kelurahan_code=report.kelurahan_code,
-        kelurahan_name=report.kelurahan_name,
-        lat=report.lat,
-        lon=report.lon,
-        received_at=inbox.received_at if inbox else None,
-        contact_name=contact.name if share and contact else "",
-        contact_phone=contact.phone_e164 if share and contact else "",
-        contact_email=contact.email if share and contact else "",
+        reference=row.reference,
+        description=row.description,
+        category=row.category,
+        opd=row.opd,
+        channel=row.channel,
+        address=address or row.address_text,
+        kota_code=row.kota_code,
+        kecamatan_code=row.kecamatan_code,
+        kelurahan_code=row.kelurahan_code,
+        kelurahan_name=row.kelurahan_name,
+        lat=row.lat,
+        lon=row.lon,
+        received_at=row.received_at,
+        contact_name=row.contact_name if share else "",
+        contact_phone=row.phone_e164 if share else "",
+        contact_email=row.email if share else "",
     )
+
+
+def payload_for(session: Session, report_id: int, key: str, attempts: int = 1) -> CRMReport:
+    """The CRM payload of a report in any state (admin previews, tests)."""
+    row = _payload_row(session, report_id, ready_only=False)
+    if row is None:
+        raise LookupError(f"report {report_id} not found")
+    return crm_report(row, key, attempts)
 
 
 def _record_attempt(report_id: int) -> tuple[CRMReport, int] | None:
     """Create or load the push row and count the attempt before any network I/O."""
     with session_scope() as session:
-        report = session.get(Report, report_id)
-        if report is None or report.state != ReportState.READY.value:
+        row = _payload_row(session, report_id)
+        if row is None:
             return None
-        push = session.exec(select(CRMPush).where(CRMPush.report_id == report_id)).first()
-        if push is None:
-            push = CRMPush(report_id=report_id, idempotency_key=idempotency_key(report))
-            session.add(push)
-        if push.state == "dead":
+        table = CRMPush.__table__  # type: ignore[attr-defined]
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        now = utcnow()
+        stmt = insert(table).values(
+            report_id=report_id,
+            idempotency_key=idempotency_key_for(row.reference),
+            state="pending",
+            attempts=1,
+            next_attempt_at=now,
+            tracking_number="",
+            crm_id="",
+            last_error="",
+            created_at=now,
+            updated_at=now,
+        )
+        # One statement either way: a new push row, or one more attempt on the existing one
+        # (unless ops marked it dead).
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["report_id"],
+            set_={"attempts": table.c.attempts + 1, "updated_at": now},
+            where=table.c.state != "dead",
+        ).returning(table.c.id, table.c.attempts, table.c.idempotency_key)
+        pushed = session.execute(stmt).first()
+        if pushed is None:
             return None
-        push.attempts += 1
-        push.updated_at = utcnow()
-        session.flush()
-        return crm_report(session, report, push.idempotency_key, push.attempts), push.id or 0
+        return crm_report(row, pushed.idempotency_key, pushed.attempts), pushed.id
 
 
 def _update_push(session: Session, push_id: int, **values: Any) -> None:
@@ -120,7 +190,10 @@ def push_report(report_id: int) -> AfterCommit:
             crm_status=ticket.status,
         ):
             return []
-        report = session.get(Report, report_id, populate_existing=True)
+        # The reply needs only these columns: skip the normalizer JSON and original text.
+        report = session.get(
+            Report, report_id, options=[defer(Report.normalized), defer(Report.original_text)]
+        )
         ids = after_push(session, report) if report else []
     log.info("crm_pushed", report_id=report_id, crm_id=ticket.crm_id)
     return [_send("send_reply", oid) for oid in ids if oid]

@@ -78,13 +78,14 @@ def _kill_midway(run: Run, path: Path, *extra: str, after_reports: int) -> None:
 
 def test_replay_killed_midway_then_rerun_loses_and_doubles_nothing(tmp_path: Path) -> None:
     run = Run(tmp_path)
-    messages = write_synthetic(tmp_path / "in.jsonl", 400)
-    _kill_midway(run, messages, after_reports=120)
-    assert run.count("SELECT count(*) FROM report") < 400  # really killed midway
+    messages = write_synthetic(tmp_path / "in.jsonl", 600)
+    # Killed early: on a busy machine the poll below may see the count late.
+    _kill_midway(run, messages, after_reports=60)
+    assert run.count("SELECT count(*) FROM report") < 600  # really killed midway
     result = run.replay(messages)
     assert result.returncode == 0, result.stderr
-    assert len(outcomes(result.stdout)) == 400
-    assert_exactly_once(run, 400)
+    assert len(outcomes(result.stdout)) == 600
+    assert_exactly_once(run, 600)
 
 
 @pytest.mark.postgres
