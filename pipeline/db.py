@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from config.settings import get_settings
@@ -64,6 +65,11 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
         if record.info.pop("holds_writer", False):
             writer.release()
+
+
+def insert_for(dialect_name: str) -> Any:
+    """The dialect's INSERT construct (both support ON CONFLICT ... DO NOTHING/UPDATE)."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def get_engine() -> Engine:

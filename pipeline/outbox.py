@@ -8,7 +8,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from config.settings import Settings
@@ -18,6 +17,7 @@ from connectors.contract import (
     OutboundReply,
     TemporarilyUnavailable,
 )
+from pipeline.db import insert_for
 from pipeline.models import InboxMessage, OutboxReply, utcnow
 
 log = structlog.get_logger(__name__)
@@ -55,8 +55,7 @@ def enqueue_reply(
         "updated_at": utcnow(),
     }
     table = OutboxReply.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(session.get_bind().dialect.name)
     stmt = insert(table).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     new_id = session.execute(stmt.returning(table.c.id)).scalar()
     return int(new_id) if new_id is not None else None

@@ -6,7 +6,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
@@ -14,7 +13,7 @@ from config.settings import get_settings
 from crm_client.base import CRMRejected, CRMReport, CRMUnavailable
 from pipeline import outbox
 from pipeline.crm import get_client
-from pipeline.db import session_scope
+from pipeline.db import insert_for, session_scope
 from pipeline.enqueue import AfterCommit
 from pipeline.enqueue import later as _send
 from pipeline.models import CitizenContact, CRMPush, InboxMessage, Report, utcnow
@@ -116,8 +115,7 @@ def _record_attempt(report_id: int) -> tuple[CRMReport, int] | None:
         if row is None:
             return None
         table = CRMPush.__table__  # type: ignore[attr-defined]
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = insert_for(session.get_bind().dialect.name)
         now = utcnow()
         stmt = insert(table).values(
             report_id=report_id,
