@@ -171,6 +171,19 @@ def run(
                 loaded = False  # the checkpoint may not have been saved: read it back
             stop.wait(delay)
             continue
+        except Exception as exc:  # noqa: BLE001 - a bug must not silence a channel for good
+            # Unknown errors (a provider shape the parser did not expect, a bug) are retried
+            # with the same backoff; the heartbeat note tells ops on /readyz and `intake doctor`
+            # what is wrong, and the cursor is read back so nothing is skipped.
+            attempt += 1
+            delay = backoff_delay(attempt, rng=rng)
+            log.exception(
+                "poller_error", channel=channel, attempt=attempt, error=type(exc).__name__
+            )
+            _safe_heartbeat(sink, channel, None, f"error, retrying in {delay:.0f}s: {exc!r}"[:300])
+            loaded = False
+            stop.wait(delay)
+            continue
         attempt = 0
         _safe_heartbeat(sink, channel, batch_lag_seconds(msgs), _note(poller))
         if msgs:

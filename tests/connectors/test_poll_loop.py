@@ -180,3 +180,16 @@ def test_backoff_grows_is_capped_and_jittered() -> None:
 
 def test_lag_of_empty_batch_is_zero() -> None:
     assert batch_lag_seconds([]) == 0.0
+
+
+def test_an_unexpected_error_is_retried_and_noted_not_the_end_of_the_channel() -> None:
+    sink, poller = MemorySink(), ListPoller(COMPLAINTS)
+    poller.failures = [KeyError("entities")]  # a provider shape the parser did not expect
+    _run_until(
+        poller,
+        sink,
+        lambda: sink.checkpoints.get("lapor1708", {}).get("next") == 5,
+        rng=random.Random(0),
+    )
+    assert sink.texts("lapor1708") == COMPLAINTS  # the loop went on and skipped nothing
+    assert any("error" in note and "KeyError" in note for _, _, note in sink.heartbeats)
