@@ -37,7 +37,8 @@ def reply_for_triage(session: Session, report: Report, decision: Decision) -> li
         ids.append(_reply(session, report, "emergency", replies.render("emergency")))
     if decision.outcome is Outcome.NEEDS_INFO:
         window = int(get_settings().pipeline.needs_info_window_h)
-        text = replies.render("needs_info", ask=replies.ask_for(list(decision.ask)), window=window)
+        ask = replies.ask_for(list(decision.ask), decision.kelurahan_choices)
+        text = replies.render("needs_info", ask=ask, window=window)
         ids.append(
             _reply(
                 session,
@@ -56,7 +57,8 @@ def reply_for_triage(session: Session, report: Report, decision: Decision) -> li
                 replies.render("in_review", reference=report.reference),
             )
         )
-    elif decision.outcome is Outcome.REJECTED:
+    elif decision.outcome is Outcome.REJECTED and "spam" not in decision.reasons:
+        # Spam gets no answer: a reply costs an SMS and tells the sender the number is read.
         text = replies.render(
             "rejected",
             reference=report.reference,
@@ -64,7 +66,10 @@ def reply_for_triage(session: Session, report: Report, decision: Decision) -> li
         )
         ids.append(_reply(session, report, "rejected", text))
     elif decision.outcome is Outcome.DUPLICATE and decision.duplicate_of:
-        ids.append(duplicate_reply(session, report, decision.duplicate_of))
+        if "same_citizen" in decision.reasons:
+            ids.append(same_citizen_reply(session, report, decision.duplicate_of))
+        else:
+            ids.append(duplicate_reply(session, report, decision.duplicate_of))
     return ids
 
 
@@ -83,6 +88,18 @@ def duplicate_reply(session: Session, report: Report, original_id: int) -> int |
     )
 
 
+def same_citizen_reply(session: Session, report: Report, own_id: int) -> int | None:
+    """Tell a citizen who repeated themselves the number (or reference) of their own report."""
+    own = session.get(Report, own_id)
+    if own is None:
+        return None
+    if own.tracking_number:
+        text = replies.render("same_citizen", tracking_number=own.tracking_number)
+    else:
+        text = replies.render("same_citizen_pending", reference=own.reference)
+    return _reply(session, report, "same_citizen", text)
+
+
 def after_push(session: Session, report: Report) -> list[int | None]:
     """The confirmation with the tracking number, and the number for waiting followers."""
     ids = [
@@ -95,6 +112,8 @@ def after_push(session: Session, report: Report) -> list[int | None]:
     ]
     followers = session.exec(select(Report).where(Report.duplicate_of == report.id)).all()
     for dup in followers:
+        if "same_citizen" in dup.reasons:
+            continue  # the reporter themselves: the confirmation above already reaches them
         ids.append(
             _reply(
                 session,

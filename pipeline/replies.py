@@ -10,6 +10,7 @@ ASK_FOR: dict[str, str] = {
     "location": "alamat lengkap (nama jalan, RT/RW, kelurahan) atau kirim lokasi",
     "address_detail": "detail alamat (nama jalan, RT/RW, kelurahan)",
     "photo": "foto kondisi di lokasi",
+    "kelurahan": "nama kelurahan lokasinya",
 }
 
 TEMPLATES: dict[str, Template] = {
@@ -24,6 +25,18 @@ TEMPLATES: dict[str, Template] = {
     ),
     "followup": Template(
         "Terima kasih, tambahan informasi Anda sudah kami gabungkan ke laporan $tracking_number."
+    ),
+    # The same citizen about the same issue again: their earlier report's number (or the
+    # intake reference while the CRM has not numbered it yet).
+    "same_citizen": Template(
+        "Terima kasih. Laporan Anda tentang masalah ini sudah kami terima sebelumnya "
+        "($tracking_number) dan sedang diproses; pesan ini kami catat pada laporan tersebut. "
+        "Cek status: STATUS $tracking_number"
+    ),
+    "same_citizen_pending": Template(
+        "Terima kasih. Laporan Anda tentang masalah ini sudah kami terima sebelumnya "
+        "(ref. $reference) dan sedang diperiksa petugas; pesan ini kami catat pada laporan "
+        "tersebut. Nomor laporan akan kami kirim setelah diverifikasi."
     ),
     "needs_info": Template(
         "Terima kasih atas laporan Anda. Agar dapat kami proses, mohon kirim $ask. "
@@ -71,9 +84,18 @@ def render(kind: str, **values: object) -> str:
     return TEMPLATES[kind].substitute({k: str(v) for k, v in values.items()})
 
 
-def ask_for(missing: list[str]) -> str:
-    """'A, B dan C' for the items a citizen must still send."""
-    parts = [ASK_FOR[m] for m in missing if m in ASK_FOR]
+def ask_for(missing: list[str], kelurahan_choices: tuple[str, ...] | list[str] = ()) -> str:
+    """'A, B serta C' for the items a citizen must still send (kelurahan names offered)."""
+    parts = []
+    for item in missing:
+        if item not in ASK_FOR:
+            continue
+        part = ASK_FOR[item]
+        if item == "kelurahan" and kelurahan_choices:
+            names = list(kelurahan_choices)
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " atau " + names[-1]
+            part += f" ({listed}?)"
+        parts.append(part)
     if not parts:
         return ASK_FOR["description"]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " serta " + parts[-1]

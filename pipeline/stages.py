@@ -22,7 +22,7 @@ from pipeline.enqueue import later as _send
 from pipeline.models import Attachment, CitizenContact, InboxMessage, Report, ReportFollower, utcnow
 from pipeline.outbox import enqueue_reply, handle_hash
 from pipeline.states import ReportState, transition
-from pipeline.triage import Decision, Outcome, TriageSettings, decide
+from pipeline.triage import Decision, Outcome, decide
 
 log = structlog.get_logger(__name__)
 
@@ -249,35 +249,46 @@ def draft_of(report: Report) -> ReportDraft:
 
 
 def triage_report(report_id: int) -> AfterCommit:
-    """Apply triage's decision to a report in state `new`."""
-    settings = get_settings()
+    """Apply triage's decision to a report in state `new`, in its own transaction."""
     with session_scope() as session:
         report = session.get(Report, report_id)
         if report is None or report.state != ReportState.NEW.value:
             return []
-        decision = decide(
-            draft_of(report),
-            dedupe.candidates(session, report),
-            rules_for(report.channel),
-            TriageSettings(),
-            asked_before=report.info_requests > 0,
-        )
-        values: dict[str, Any] = {
-            "reasons": list(decision.reasons),
-            "duplicate_of": decision.duplicate_of,
+        return apply_triage(session, report)
+
+
+def apply_triage(session: Session, report: Report) -> AfterCommit:
+    """Decide and record triage for a `new` report inside the caller's transaction.
+
+    Returns the after-commit steps (push, replies); [] when the report was not `new` any more
+    (a redelivery or another worker moved it: the guarded transition refuses).
+    """
+    settings = get_settings()
+    decision = decide(
+        draft_of(report),
+        dedupe.candidates(session, report, settings.triage),
+        rules_for(report.channel),
+        settings.triage,
+        asked_before=report.info_requests > 0,
+    )
+    values: dict[str, Any] = {
+        "reasons": list(decision.reasons),
+        "duplicate_of": decision.duplicate_of,
+        "candidates": [c.as_json() for c in decision.candidates],
+    }
+    if decision.outcome is Outcome.NEEDS_INFO:
+        window = timedelta(hours=settings.pipeline.needs_info_window_h)
+        values |= {
+            "needs_info_until": utcnow() + window,
+            "info_requests": report.info_requests + 1,
         }
-        if decision.outcome is Outcome.NEEDS_INFO:
-            window = timedelta(hours=settings.pipeline.needs_info_window_h)
-            values |= {
-                "needs_info_until": utcnow() + window,
-                "info_requests": report.info_requests + 1,
-            }
-        if not transition(
-            session, report_id, ReportState.NEW, ReportState(decision.outcome.value), **values
-        ):
-            return []
-        session.refresh(report)
-        after = _after_triage(session, report, decision)
+    report_id = report.id or 0
+    if not transition(
+        session, report_id, ReportState.NEW, ReportState(decision.outcome.value), **values
+    ):
+        return []
+    session.refresh(report)
+    after = _after_triage(session, report, decision)
     log.info(
         "report_triaged",
         report_id=report_id,
@@ -292,7 +303,10 @@ def _after_triage(session: Session, report: Report, decision: Decision) -> After
 
     if decision.outcome is Outcome.READY:
         return [_send("push_report", report.id)]
-    if decision.outcome is Outcome.DUPLICATE and decision.duplicate_of:
+    # Another citizen joins the original and hears its status changes; the same citizen is
+    # its reporter already (a follower row would send them every notice twice).
+    joins = decision.outcome is Outcome.DUPLICATE and "same_citizen" not in decision.reasons
+    if joins and decision.duplicate_of:
         session.add(
             ReportFollower(
                 report_id=decision.duplicate_of, inbox_message_id=report.inbox_message_id

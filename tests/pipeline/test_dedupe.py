@@ -1,20 +1,32 @@
-"""Duplicate candidates: blocked by kelurahan, category, time and open state; scored by text and distance."""
+"""Duplicate candidates: blocked by kelurahan, geo cell, category, time and open state; scored by
+problem words, street, distance and photo."""
 
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from pipeline import dedupe, stages
-from pipeline.dedupe import candidates, distance_m, score
-from pipeline.models import Report, utcnow
+from pipeline.dedupe import Candidate, candidates, distance_m, geo_cells, score, stored_candidates
+from pipeline.models import Attachment, Report, utcnow
 from tests.conftest import PipelineEnv
-from tests.pipeline.conftest import COMPLAINT, add_report
+from tests.pipeline.conftest import add_report
+
+#: Kebon Sirih's centroid (normalizers/data/dki_kelurahan.csv) and a point 2 km south.
+KEBON_SIRIH_PIN = (-6.18509, 106.83075)
+PHOTO = "c3a1f0e87b3d5a92"
+
+
+def other_citizen(session: Session, state: str, **values: Any) -> Report:
+    """A report by another citizen (its own conversation), as triage stored it."""
+    values.setdefault("conversation_id", f"whatsapp:+62{uuid.uuid4().int % 10**9:09d}")
+    return add_report(session, state, **values)
 
 
 def test_distance_between_two_jakarta_landmarks() -> None:
@@ -24,58 +36,121 @@ def test_distance_between_two_jakarta_landmarks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "dist", "combined"),
+    ("evidence", "combined"),
     [
-        (0.8, None, 0.8),
-        (0.8, 40.0, pytest.approx(0.9)),
-        (0.8, 500.0, 0.8),
-        (0.8, 1_500.0, 0.4),
-        (0.95, 10.0, 1.0),
+        ({"text": 0.8, "dist": None}, 0.8),
+        ({"text": 0.8, "dist": 40.0}, 1.0),  # pins 40 m apart
+        ({"text": 0.8, "dist": 120.0}, 0.9),
+        ({"text": 0.8, "dist": 500.0}, 0.6),
+        ({"text": 0.8, "dist": 1_500.0}, 0.4),
+        ({"text": 0.8, "dist": None, "street": 1.0}, 0.9),  # the same street named
+        ({"text": 0.8, "dist": None, "street": 0.4}, 0.48),  # Jl. Melati vs Jl. Kenanga
+        ({"text": 0.6, "dist": None, "photo_bits": 2}, 0.85),  # the same photo forwarded
+        ({"text": 0.6, "dist": None, "photo_bits": 30}, 0.6),  # another photo says nothing
+        ({"text": 0.8, "dist": None, "same_category": False}, 0.76),
     ],
 )
-def test_score_weighs_distance(text: float, dist: float | None, combined: float) -> None:
-    assert score(text, dist) == combined
+def test_score_weighs_the_evidence(evidence: dict[str, Any], combined: float) -> None:
+    assert score(**evidence) == pytest.approx(combined)
+
+
+def test_geo_cells_hold_the_kelurahan_of_a_point_and_its_near_neighbours() -> None:
+    cells = geo_cells(*KEBON_SIRIH_PIN)
+    assert cells[0] == "31.71.06.1005"  # Kebon Sirih itself first
+    assert 1 <= len(cells) <= 6
+    assert len(geo_cells(*KEBON_SIRIH_PIN, near_m=3_000)) > len(cells)
 
 
 def test_candidates_are_blocked_and_ranked(pipeline_env: PipelineEnv) -> None:
     with pipeline_env.session() as session:
-        new = add_report(session, "new")
-        same = add_report(session, "pushed", tracking_number="JK7M-29QX-4")
-        reworded = add_report(
+        new = other_citizen(session, "new")
+        same = other_citizen(session, "pushed", tracking_number="JK7M-29QX-4")
+        reworded = other_citizen(
             session, "needs_review", description="Ada lubang di Jl. Kebon Sirih dekat sekolah"
         )
-        far = add_report(session, "ready", lat=-6.1950, lon=106.8230)
-        add_report(session, "rejected")  # closed: cannot absorb a duplicate
-        add_report(session, "pushed", category="banjir")  # another category
-        add_report(session, "pushed", kelurahan_code="31.71.06.1001")  # another kelurahan
-        add_report(session, "pushed", created_at=utcnow() - timedelta(days=15))  # too old
+        far = other_citizen(session, "ready", lat=-6.1950, lon=106.8230)
+        flood = other_citizen(session, "pushed", category="banjir")  # another category
+        other_citizen(session, "rejected")  # closed: cannot absorb a duplicate
+        other_citizen(session, "pushed", crm_status="Selesai")  # the CRM closed it
+        other_citizen(session, "pushed", kelurahan_code="31.71.06.1001", lat=None, lon=None)
+        other_citizen(session, "pushed", created_at=utcnow() - timedelta(days=15))  # too old
         session.commit()
         found = candidates(session, new)
-    assert [c.report_id for c in found][:1] == [same.id]
-    assert {c.report_id for c in found} == {same.id, reworded.id, far.id}
-    best = found[0]
-    assert (best.tracking_number, best.text_score, best.score) == ("JK7M-29QX-4", 1.0, 1.0)
-    assert best.distance_m == 0
     by_id = {c.report_id: c for c in found}
+    assert set(by_id) == {same.id, reworded.id, far.id, flood.id}
+    best = found[0]
+    assert (best.report_id, best.tracking_number, best.score) == (same.id, "JK7M-29QX-4", 1.0)
+    assert (best.distance_m, best.same_place, best.same_citizen) == (0, True, False)
     assert by_id[far.id].score == pytest.approx(0.5)  # same words, 2 km away
-    assert by_id[reworded.id].score < 0.75
+    assert by_id[far.id].same_place is False
+    assert not by_id[flood.id].same_category
+    assert by_id[flood.id].score < best.score
+    assert 0.75 <= by_id[reworded.id].score < 0.92  # same pin, other words: an admin looks
 
 
-def test_report_without_kelurahan_has_no_candidates(pipeline_env: PipelineEnv) -> None:
+def test_pin_without_kelurahan_is_blocked_by_geo_cell(pipeline_env: PipelineEnv) -> None:
     with pipeline_env.session() as session:
-        add_report(session, "pushed")
-        lost = add_report(session, "new", kelurahan_code="", description=COMPLAINT)
+        near = other_citizen(session, "pushed", lat=-6.1863, lon=106.8297)
+        other_citizen(session, "pushed", lat=-6.1950, lon=106.8230)  # 1 km away
+        lost = other_citizen(session, "new", kelurahan_code="", lat=-6.1862, lon=106.8296)
+        nowhere = other_citizen(session, "new", kelurahan_code="", lat=None, lon=None)
         session.commit()
-        assert candidates(session, lost) == []
+        found = candidates(session, lost)
+        assert [c.report_id for c in found] == [near.id]
+        assert found[0].distance_m == pytest.approx(15, abs=5)
+        assert candidates(session, nowhere) == []
 
 
 def test_waiting_report_counts_only_for_newer_reports(pipeline_env: PipelineEnv) -> None:
     with pipeline_env.session() as session:
-        older = add_report(session, "new")
-        newer = add_report(session, "new")
+        older = other_citizen(session, "new")
+        newer = other_citizen(session, "new")
         session.commit()
         assert [c.report_id for c in candidates(session, older)] == []
         assert [c.report_id for c in candidates(session, newer)] == [older.id]
+
+
+def test_the_same_photo_raises_the_score_once_both_are_hashed(pipeline_env: PipelineEnv) -> None:
+    reworded = "Lubang besar di Jl. Kebon Sirih, bahaya untuk motor"
+    with pipeline_env.session() as session:
+        original = other_citizen(session, "pushed", lat=None, lon=None)
+        new = other_citizen(session, "new", description=reworded, lat=None, lon=None)
+        for report, phash in ((original, PHOTO), (new, "")):  # the new photo not fetched yet
+            session.add(
+                Attachment(
+                    inbox_message_id=report.inbox_message_id, report_id=report.id, phash=phash
+                )
+            )
+        session.commit()
+        [before] = candidates(session, new)
+        assert before.photo_distance is None  # scored without the photo, not waiting for it
+        session.exec(
+            select(Attachment).where(Attachment.report_id == new.id)
+        ).one().phash = "c3a1f0e87b3d5a93"  # the same picture, re-compressed: one bit differs
+        session.commit()
+        [after] = candidates(session, new)
+    assert after.photo_distance == 1
+    assert after.score == pytest.approx(min(1.0, before.score + 0.25))
+
+
+def test_middle_band_is_stored_for_the_admin(pipeline_env: PipelineEnv) -> None:
+    similar = (
+        "Jalan Kebon Sirih RT 02 RW 03 rusak dan berlubang, sudah dua minggu, bahaya untuk motor"
+    )
+    with pipeline_env.session() as session:
+        original = other_citizen(session, "pushed", tracking_number="JK7M-29QX-4", lat=None)
+        new = other_citizen(session, "new", description=similar, lat=None, lon=None)
+        session.commit()
+        ids = (original.id, new.id)
+    stages.triage_report(ids[1])
+    with pipeline_env.session() as session:
+        report = session.get(Report, ids[1])
+        assert report is not None
+        assert (report.state, report.reasons) == ("needs_review", ["possible_duplicate"])
+        [stored] = stored_candidates(report)
+    assert (stored.report_id, stored.tracking_number) == (ids[0], "JK7M-29QX-4")
+    assert 0.75 <= stored.score < 0.92
+    assert isinstance(stored, Candidate) and stored.text_score > 0.5
 
 
 @pytest.mark.postgres
@@ -84,13 +159,13 @@ def test_burst_triaged_at_once_keeps_one_original(
 ) -> None:
     """Two citizens report one pothole at the same second; two workers triage them together."""
     with pg_pipeline_env.session() as session:
-        first, second = add_report(session, "new"), add_report(session, "new")
+        first, second = other_citizen(session, "new"), other_citizen(session, "new")
         session.commit()
     both_read = threading.Barrier(2)
     real = dedupe.candidates
 
-    def read_then_wait(session: Any, report: Any) -> list[dedupe.Candidate]:
-        found = real(session, report)
+    def read_then_wait(*args: Any) -> list[dedupe.Candidate]:
+        found = real(*args)
         both_read.wait(timeout=10)  # neither decision is written before both have looked
         return found
 

@@ -69,10 +69,17 @@ def test_complete_message_is_pushed_and_confirmed_once(pipeline_env: PipelineEnv
 
 
 def test_second_citizen_joins_the_first_report(pipeline_env: PipelineEnv) -> None:
-    first = accept(message(POTHOLE, channel="import", location=AT_POTHOLE))
+    first = accept(
+        message(POTHOLE, channel="import", location=AT_POTHOLE, sender=Sender(handle="warga-1"))
+    )
     pipeline_env.drain()
     second = accept(
-        message(SAME_POTHOLE, channel="import", location=Location(lat=-6.1837, lon=106.8300))
+        message(
+            SAME_POTHOLE,
+            channel="import",
+            location=Location(lat=-6.1837, lon=106.8300),
+            sender=Sender(handle="warga-2"),
+        )
     )
     pipeline_env.drain()
 
