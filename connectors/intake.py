@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,18 +96,38 @@ def accept(msg: InboundMessage, *, hold_reason: str = "") -> Ack:
     return ack
 
 
-def accept_batch(channel: str, msgs: list[InboundMessage], cursor: dict[str, Any]) -> list[Ack]:
-    """Store a poller's batch and its checkpoint in one transaction, then enqueue."""
+def accept_batch(
+    channel: str,
+    msgs: list[InboundMessage],
+    cursor: dict[str, Any],
+    hold: Callable[[InboundMessage], str] | None = None,
+) -> list[Ack]:
+    """Store a poller's batch and its checkpoint in one transaction, then enqueue.
+
+    `hold` (a chat poller's per-sender rate limit) names why a message must wait, or "";
+    held messages are stored like the rest, and released later by the sweeper.
+    """
+    reasons = [hold(msg) if hold else "" for msg in msgs]
     with get_engine().begin() as conn:
-        acks = [store(conn, msg) for msg in msgs]
+        acks = [
+            store(conn, msg, state="held" if why else "received", error=why)
+            for msg, why in zip(msgs, reasons, strict=True)
+        ]
         _save_checkpoint(conn, channel, cursor, added=sum(a.created for a in acks))
     log.info(
         "inbox_batch_stored",
         channel=channel,
         received=len(msgs),
         created=sum(a.created for a in acks),
+        held=sum(bool(why) for why in reasons),
     )
-    _enqueue(acks)
+    _enqueue([a for a, why in zip(acks, reasons, strict=True) if not why])
+    held = [a for a, why in zip(acks, reasons, strict=True) if why and a.created]
+    if held:
+        from pipeline.actors import notify_held  # noqa: PLC0415
+
+        for ack in held:
+            notify_held.send(ack.inbox_id)
     return acks
 
 

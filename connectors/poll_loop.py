@@ -110,7 +110,10 @@ def poll_once(
     for bad in _take_malformed(poller):
         sink.store_malformed(channel, bad.external_id, bad.raw, bad.error)
     if msgs or new_cursor != (cursor or {}):
-        sink.accept_batch(channel, msgs, new_cursor)
+        # Chat pollers (Telegram getUpdates) hold senders over the per-sender rate limit,
+        # as their webhooks do; feeds and mailboxes have no such hook.
+        hold = getattr(poller, "hold_reason", None)
+        sink.accept_batch(channel, msgs, new_cursor, **({"hold": hold} if hold else {}))
     return msgs, new_cursor
 
 

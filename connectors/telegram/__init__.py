@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter
 
 from config.settings import Settings, TelegramSettings
+from connectors import abuse
 from connectors.contract import BadConfig, MediaRef
 from connectors.media import IMAGE_TYPES, MediaPolicy, MediaRefused, fetch_media
 from connectors.telegram.bot import BotRunner
@@ -63,7 +64,8 @@ def build_poller(settings: Settings) -> TelegramPoller | None:
     tg = settings.telegram
     if tg.mode != "polling" or tg.bot_token is None:
         return None
-    return TelegramPoller(runner(tg), timeout_s=tg.poll_timeout_s)
+    limiter = abuse.shared_limiter(settings.redis_url)
+    return TelegramPoller(runner(tg), timeout_s=tg.poll_timeout_s, limiter=limiter)
 
 
 def build_media_fetcher(settings: Settings) -> Callable[[MediaRef], tuple[bytes, str]] | None:

@@ -18,10 +18,21 @@ class TelegramPoller:
 
     channel: ClassVar[str] = CHANNEL
 
-    def __init__(self, runner: BotRunner, timeout_s: int = 25) -> None:
+    def __init__(
+        self, runner: BotRunner, timeout_s: int = 25, limiter: abuse.RateLimiter | None = None
+    ) -> None:
         self.runner, self.timeout_s = runner, timeout_s
+        self.limiter = limiter or abuse.shared_limiter()
         self._malformed: list[Malformed] = []
         self.note = ""
+
+    def hold_reason(self, msg: InboundMessage) -> str:
+        """The same per-sender limit as the webhook: "rate_limited" when over it, else ""."""
+        decision = self.limiter.check(msg.channel, msg.sender.handle)
+        if decision.allowed:
+            return ""
+        abuse.RATE_LIMITED.labels(msg.channel).inc()
+        return "rate_limited"
 
     def fetch(self, cursor: dict[str, Any] | None) -> tuple[list[InboundMessage], dict[str, Any]]:
         """Long-poll for updates after the cursor's offset."""

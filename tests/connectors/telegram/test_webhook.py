@@ -172,3 +172,30 @@ def test_oversized_update_is_refused(telegram: TelegramEnv) -> None:
     update["message"]["text"] = "x" * (abuse.MAX_WEBHOOK_BYTES + 1)
     assert telegram.post(update) == 413
     assert telegram.rows(InboxMessage) == []
+
+
+def test_polling_holds_a_flooding_sender_like_the_webhook(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with FakeTelegram(TOKEN) as fake:
+        env = _env(monkeypatch, tmp_path, fake, "polling")
+        try:
+            poller = build_poller(env.settings)
+            assert poller is not None
+            poller.limiter = abuse.RateLimiter(abuse.MemoryStore(capacity=2, refill_per_s=0.001))
+            base = load("lapor_text.json")
+            for i in range(4):
+                update = json.loads(json.dumps(base))
+                update["update_id"] = base["update_id"] + i
+                update["message"]["message_id"] = base["message"]["message_id"] + i
+                fake.push_update(update)
+            poll_once("telegram", poller, intake, intake.load_checkpoint("telegram"))
+            env.drain()
+            with env.session() as session:
+                states = sorted(r.state for r in session.exec(select(InboxMessage)).all())
+                reports = session.exec(select(Report)).all()
+            # Nothing is dropped: the two over the limit are stored, held for the sweeper.
+            assert states == ["held", "held", "processed", "processed"]
+            assert len(reports) <= 2
+        finally:
+            close_env(env)
