@@ -16,6 +16,7 @@ from connectors.contract import MediaRef
 from connectors.walkin.parse import CHANNEL, LETTER_KINDS, PHOTO_TYPES, Limits
 from connectors.walkin.reply import NoContact, WalkinReplySender
 from connectors.walkin.store import read_document
+from normalizers import gazetteer as gz
 
 __all__ = [
     "CHANNEL",
@@ -26,6 +27,7 @@ __all__ = [
     "build_media_fetcher",
     "build_reply_sender",
     "limits",
+    "office_label",
 ]
 
 #: The face-to-face desks ("Kanal Tatap Muka", seeds/000): Pendopo Balai Kota, Kantor Wali Kota,
@@ -37,6 +39,16 @@ OFFICE_KINDS: dict[str, str] = {
     "balai_kota": "Pendopo Balai Kota",
     "inspektorat": "Kantor Inspektorat",
 }
+
+
+def office_label(office: str) -> str:
+    """'kelurahan:31.71.01.1002' -> 'Kantor Kelurahan Cideng'; other codes are shown as they are."""
+    kind, _, code = office.partition(":")
+    if kind not in OFFICE_KINDS:
+        return office
+    area = gz.AREAS.get(code)
+    name = gz.short_name(area.name) if area else code
+    return f"{OFFICE_KINDS[kind]} {name}".strip()
 
 
 @dataclass(frozen=True)

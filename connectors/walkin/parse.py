@@ -34,6 +34,7 @@ PDF_TYPE = "application/pdf"
 MAX_DESCRIPTION = 5000
 MIN_DESCRIPTION_WORDS = 3
 _RT_RW = re.compile(r"^\s*(\d{1,3})\s*[/.\-]\s*(\d{1,3})\s*$")
+LOCATION_MARK = "\n\nLokasi: "  # between the citizen's words and the desk's address line
 _EMAIL = re.compile(r"^[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+$")
 
 
@@ -316,6 +317,12 @@ def address_line(entry: DeskEntry) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def split_text(text: str) -> tuple[str, str]:
+    """A stored walk-in text -> (the citizen's description, the desk's address line)."""
+    description, _, address = text.partition(LOCATION_MARK)
+    return description, address
+
+
 def reply_route(entry: DeskEntry) -> tuple[str, dict[str, str]]:
     """Where later news goes: the phone by SMS, else the e-mail; nothing without consent."""
     if entry.anonymous or not entry.consent:
@@ -339,7 +346,7 @@ def to_message(
         external_id=entry.external_id,
         received_at=received_at or datetime.now(UTC),
         sender=Sender(handle=handle, name="" if entry.anonymous else entry.citizen_name),
-        text=f"{entry.description}\n\nLokasi: {address_line(entry)}",
+        text=f"{entry.description}{LOCATION_MARK}{address_line(entry)}",
         location=Location(lat=gps.lat, lon=gps.lon, source="exif") if gps else None,  # type: ignore[arg-type]
         media=[
             MediaRef(path=f.path, content_type=f.content_type, size=f.size, caption="foto")

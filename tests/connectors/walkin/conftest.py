@@ -22,8 +22,7 @@ def scene() -> Image.Image:
     return img
 
 
-@pytest.fixture
-def photo_with_gps() -> bytes:
+def jpeg_with_gps() -> bytes:
     """A JPEG carrying camera model and GPS in EXIF."""
     exif = Image.Exif()
     exif[0x0110] = "Desk phone"
@@ -33,8 +32,7 @@ def photo_with_gps() -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def letter_pdf() -> bytes:
+def scanned_letter_pdf() -> bytes:
     """A one-page scanned letter as a PDF (Pillow writes a real PDF 1.4 file)."""
     page = Image.new("RGB", (827, 1169), "white")
     ImageDraw.Draw(page).text((80, 80), "Kepada Yth. Gubernur Provinsi DKI Jakarta", fill="black")
@@ -44,7 +42,18 @@ def letter_pdf() -> bytes:
 
 
 @pytest.fixture
-def form() -> dict[str, str]:
+def photo_with_gps() -> bytes:
+    """A JPEG carrying camera model and GPS in EXIF."""
+    return jpeg_with_gps()
+
+
+@pytest.fixture
+def letter_pdf() -> bytes:
+    """A one-page scanned letter as a PDF."""
+    return scanned_letter_pdf()
+
+
+def desk_fields() -> dict[str, str]:
     """A desk form as the browser posts it: oral complaint, Kelurahan Bangka."""
     return {
         "token": str(uuid.uuid4()),
@@ -56,3 +65,9 @@ def form() -> dict[str, str]:
         "landmark": "Pasar Kemang",
         "kelurahan_code": "31.74.03.1002",
     }
+
+
+@pytest.fixture
+def form() -> dict[str, str]:
+    """A desk form as the browser posts it, with a fresh token."""
+    return desk_fields()

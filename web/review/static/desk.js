@@ -1,0 +1,9 @@
+// Walk-in desk: the receipt's print button (CSP forbids inline handlers).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+})();
