@@ -12,8 +12,12 @@ from typing import Annotated
 import typer
 
 from intake.crm_cmd import crm_app
+from intake.dead_cmd import dead_app
+from intake.doctor import doctor
 from intake.import_cmd import import_app
 from intake.normalize_cmd import normalize
+from intake.retention_cmd import retention_app
+from intake.stats_cmd import stats
 from intake.users_cmd import users_app
 
 app = typer.Typer(
@@ -27,6 +31,10 @@ app.add_typer(crm_app, name="crm")
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
 app.command("normalize")(normalize)
+app.add_typer(dead_app, name="dead")
+app.add_typer(retention_app, name="retention")
+app.command("doctor")(doctor)
+app.command("stats")(stats)
 
 SAMPLE = Path(__file__).parent / "samples" / "sample.jsonl"
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
@@ -47,7 +55,7 @@ def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Serve webhooks, the tracking page, health and metrics."""
     import uvicorn  # noqa: PLC0415
 
-    from intake.runtime import bootstrap  # noqa: PLC0415
+    from intake.runtime import bootstrap, stop_on_signals  # noqa: PLC0415
     from web.app import create_app  # noqa: PLC0415
 
     settings = bootstrap()
@@ -57,6 +65,9 @@ def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
             "stored messages wait for `intake run` (its sweeper picks them up)",
             err=True,
         )
+    # uvicorn drains requests on SIGTERM, then re-raises the signal to the handler it found:
+    # ours records it, so a graceful stop exits 0 instead of dying by the signal.
+    stop_on_signals(threading.Event())
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
@@ -72,18 +83,28 @@ def worker(
     if not settings.redis_url:
         raise typer.BadParameter("REDIS_URL is not set: without Redis use `intake run`")
     if processes > 1:
-        _supervise([sys.executable, "-m", "intake", "worker", "--threads", str(threads)], processes)
+        _supervise(
+            [sys.executable, "-m", "intake", "worker", "--threads", str(threads)],
+            processes,
+            settings,
+        )
         return
+    from pipeline.metrics import serve_worker_metrics  # noqa: PLC0415
+
     stop = threading.Event()
     stop_on_signals(stop)
+    serve_worker_metrics(settings)
     run_worker(settings, stop, threads or None)
 
 
-def _supervise(cmd: list[str], count: int) -> None:
-    """Run `count` copies of cmd; forward SIGTERM; exit when all have exited."""
+def _supervise(cmd: list[str], count: int, settings: object) -> None:
+    """Run `count` copies of cmd; forward SIGTERM; serve their summed metrics; exit when done."""
     import signal  # noqa: PLC0415
 
-    children = [subprocess.Popen(cmd) for _ in range(count)]  # noqa: S603
+    from pipeline.metrics import MultiprocessMetrics  # noqa: PLC0415
+
+    metrics = MultiprocessMetrics()
+    children = [subprocess.Popen(cmd, env=metrics.child_env()) for _ in range(count)]  # noqa: S603
 
     def forward(signum: int, _frame: object) -> None:
         for child in children:
@@ -91,8 +112,12 @@ def _supervise(cmd: list[str], count: int) -> None:
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    metrics.serve(settings)
     codes = [child.wait() for child in children]
-    raise typer.Exit(max(codes))
+    metrics.close()
+    # a child killed by a signal has a negative code: report it as the shell would (128 + n)
+    failed = [code if code > 0 else 128 - code for code in codes if code]
+    raise typer.Exit(max(failed, default=0))
 
 
 @app.command()
@@ -140,6 +165,7 @@ def run(
         bootstrap,
         start_clock,
         start_inprocess_worker,
+        stop_on_signals,
     )
     from pipeline.broker import get_broker, is_in_process  # noqa: PLC0415
     from web.app import create_app  # noqa: PLC0415
@@ -147,34 +173,40 @@ def run(
     settings = bootstrap()
     stop = threading.Event()
     worker_ = start_inprocess_worker(settings) if is_in_process(get_broker(settings)) else None
-    start_clock(settings, stop)
-    _start_pollers(settings, stop)
+    loops = start_clock(settings, stop) + _start_pollers(settings, stop)
     if sample:
         threading.Thread(target=_replay_sample, args=(settings,), daemon=True).start()
     typer.echo(f"intake running: http://{host}:{port}/lacak  (Ctrl+C to stop)", err=True)
+    stop_on_signals(stop)  # see `web`: uvicorn hands SIGTERM back to this handler when done
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
     finally:
         stop.set()
+        for loop in loops:  # pollers finish the batch in hand and save its checkpoint
+            loop.join(timeout=30)
         if worker_ is not None:
             worker_.stop(timeout=10_000)
 
 
-def _start_pollers(settings: object, stop: threading.Event) -> None:
+def _start_pollers(settings: object, stop: threading.Event) -> list[threading.Thread]:
     from connectors import registry  # noqa: PLC0415
 
+    threads = []
     for channel in registry.pollable(settings):  # type: ignore[arg-type]
         from connectors import poll_loop  # noqa: PLC0415
 
         poller = registry.poller(channel, settings)  # type: ignore[arg-type]
         interval = getattr(getattr(settings, channel, None), "poll_interval_s", 60.0)
-        threading.Thread(
+        thread = threading.Thread(
             target=poll_loop.run,
             args=(channel, poller),
             kwargs={"interval_s": interval, "stop": stop},
             name=f"poll-{channel}",
             daemon=True,
-        ).start()
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
 
 
 def _poll_thread(run_loop: object, channel: str, poller: object, **kwargs: object) -> None:
