@@ -51,7 +51,7 @@ def perform(
                 raise review.ReviewError("claim_taken")
             steps = action(session, report_id, actor(user))
             if release:
-                claims.release(session, report_id, user)
+                claims.release(session, report_id, user, force=True)  # the report left the queue
     except review.ReviewError as exc:
         status = 409 if exc.code in CONFLICTS else 422
         return render_report(request, user, report_id, error=exc.code, status=status, **exc.details)
@@ -65,20 +65,20 @@ def edit(
     request: Request,
     report_id: int,
     user: Annotated[AdminUser, Depends(reviewer)],
-    description: Annotated[str, Form(max_length=5000)] = "",
-    street: Annotated[str, Form(max_length=255)] = "",
-    rt_rw: Annotated[str, Form(max_length=32)] = "",
-    landmark: Annotated[str, Form(max_length=255)] = "",
-    kelurahan_code: Annotated[str, Form(max_length=16)] = "",
-    category: Annotated[str, Form(max_length=32)] = "",
+    description: Annotated[str | None, Form(max_length=5000)] = None,
+    street: Annotated[str | None, Form(max_length=255)] = None,
+    rt_rw: Annotated[str | None, Form(max_length=32)] = None,
+    landmark: Annotated[str | None, Form(max_length=255)] = None,
+    kelurahan_code: Annotated[str | None, Form(max_length=16)] = None,
+    category: Annotated[str | None, Form(max_length=32)] = None,
 ) -> Response:
-    """Save corrected fields (only what changed is written and audited)."""
+    """Save corrected fields (fields not sent stay; only changes are written and audited)."""
     edits: dict[str, Any] = {
         "description": description,
         "street": street,
         "rt_rw": rt_rw,
         "landmark": landmark,
-        "kelurahan_code": kelurahan_code or None,
+        "kelurahan_code": kelurahan_code or None,  # "— choose —" keeps the current kelurahan
         "category": category or None,
     }
 

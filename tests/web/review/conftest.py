@@ -8,12 +8,16 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from normalizers import gazetteer
 from pipeline.db import session_scope
+from pipeline.models import InboxMessage, Report, utcnow
 from tests.conftest import PipelineEnv
 from web.app import create_app
 from web.review.auth import Role
-from web.review.models import AdminUser
+from web.review.csrf import issue
+from web.review.models import AdminSession, AdminUser
 from web.review.passwords import hash_password
+from web.review.sessions import COOKIE, token_hash
 
 PASSWORD = "Monas-Jakarta-2026"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -72,3 +76,70 @@ def client_factory(pipeline_env: PipelineEnv) -> Iterator[Callable[[], TestClien
     yield make
     for c in made:
         c.close()
+
+
+_seq = iter(range(1, 1_000_000))
+
+
+def make_report(
+    kelurahan_code: str = "31.74.01.1001",
+    *,
+    channel: str = "twitter",
+    state: str = "needs_review",
+    description: str = "Jalan berlubang besar di depan SDN Tebet Timur 05, sudah dua minggu.",
+    reasons: list[str] | None = None,
+    office: str = "",
+    **values: object,
+) -> Report:
+    """A stored message and its report in `state`, located in a real kelurahan."""
+    n = next(_seq)
+    area = gazetteer.area(kelurahan_code)
+    context = {"office": office} if office else {}
+    with session_scope() as session:
+        inbox = InboxMessage(
+            channel=channel,
+            external_id=f"test-{n}",
+            received_at=utcnow(),
+            state="processed",
+            sender_handle=f"warga{n}",
+            correlation_id=f"c{n}",
+            payload={"channel": channel, "text": description, "reply_context": context},
+        )
+        session.add(inbox)
+        session.flush()
+        report = Report(
+            reference=f"IN-TEST{n:05d}",
+            inbox_message_id=inbox.id,
+            channel=channel,
+            state=state,
+            reasons=reasons if reasons is not None else ["ambiguous_location"],
+            description=description,
+            original_text=description,
+            kota_code=area.kota_code,
+            kecamatan_code=area.kecamatan_code,
+            kelurahan_code=area.code,
+            kelurahan_name=area.name,
+            category="jalan_rusak",
+            **values,
+        )
+        session.add(report)
+        session.flush()
+        inbox.report_id = report.id
+        session.add(inbox)
+        session.refresh(report)
+    return report
+
+
+def logged_in(factory: Callable[[], TestClient], username: str) -> TestClient:
+    """A new browser logged in as `username`."""
+    browser = factory()
+    assert login(browser, username).status_code == 303
+    return browser
+
+
+def session_token(client: TestClient) -> str:
+    """A valid CSRF token of this client's session (as any of its pages would carry)."""
+    with session_scope() as session:
+        row = session.get(AdminSession, token_hash(client.cookies.get(COOKIE)))
+        assert row is not None, "client is not logged in"
+        return issue(row.csrf_secret)

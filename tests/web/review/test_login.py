@@ -153,3 +153,20 @@ def test_login_redirect_never_leaves_the_admin_ui(client: TestClient) -> None:
         follow_redirects=False,
     )
     assert response.headers["location"] == "/admin/"
+
+
+def test_login_rehashes_a_password_stored_with_older_argon2_parameters(client: TestClient) -> None:
+    from argon2 import PasswordHasher
+
+    from web.review.passwords import needs_rehash
+
+    old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    user = add_user("lama", Role.SUPERADMIN)
+    with session_scope() as session:
+        row = session.get(AdminUser, user.id)
+        row.password_hash = old
+        session.add(row)
+    assert login(client, "lama").status_code == 303
+    with session_scope() as session:
+        stored = session.get(AdminUser, user.id).password_hash
+    assert stored != old and not needs_rehash(stored)
