@@ -42,6 +42,16 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "queue_empty": "Tidak ada laporan yang menunggu tinjauan.",
         "queue_more": "Menampilkan {shown} dari {total} laporan; persempit saringan.",
         "state_dead": "ditolak CRM",
+        "state_new": "baru",
+        "state_ready": "siap dikirim",
+        "state_needs_info": "menunggu warga",
+        "state_needs_review": "perlu ditinjau",
+        "state_duplicate": "duplikat",
+        "state_rejected": "ditolak",
+        "state_pushed": "sudah di CRM",
+        "reason_profanity": "kata kasar",
+        "reason_missing_kelurahan": "kelurahan belum jelas",
+        "ask_kelurahan": "nama kelurahan",
         "waiting_since": "sejak {at}",
         "claimed_by_you": "Anda menangani",
         "claimed_by": "Ditangani {name}",
@@ -221,6 +231,16 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "queue_empty": "No reports are waiting for review.",
         "queue_more": "Showing {shown} of {total} reports; narrow the filters.",
         "state_dead": "refused by CRM",
+        "state_new": "new",
+        "state_ready": "ready to send",
+        "state_needs_info": "waiting for the citizen",
+        "state_needs_review": "needs review",
+        "state_duplicate": "duplicate",
+        "state_rejected": "rejected",
+        "state_pushed": "in the CRM",
+        "reason_profanity": "abusive words",
+        "reason_missing_kelurahan": "kelurahan unclear",
+        "ask_kelurahan": "the kelurahan",
         "waiting_since": "since {at}",
         "claimed_by_you": "You handle it",
         "claimed_by": "Handled by {name}",
@@ -373,6 +393,13 @@ def translate(lang: str, key: str, **values: object) -> str:
     """The text of `key` in `lang` (falling back to Bahasa Indonesia, then to the key)."""
     text = CATALOGUES.get(lang, {}).get(key) or CATALOGUES[DEFAULT].get(key) or key
     return text.format(**values) if values else text
+
+
+def label(lang: str, prefix: str, slug: str) -> str:
+    """The name of a slug (reason, state, ask item); unknown slugs read as words, not keys."""
+    key = f"{prefix}_{slug}"
+    known = CATALOGUES.get(lang, {}).get(key) or CATALOGUES[DEFAULT].get(key)
+    return known or slug.replace("_", " ")
 
 
 def pick(cookie: str | None, user_pref: str | None) -> str:

@@ -35,6 +35,7 @@ REASONS = (
     "channel_review",
     "possible_duplicate",
     "no_answer",
+    "profanity",
     "crm_rejected",
 )
 AGES = (0, 1, 6, 24, 72)  # "waiting longer than N hours" filter choices
@@ -112,6 +113,10 @@ def _filtered(stmt: Any, filters: QueueFilters, now: datetime) -> Any:
     if filters.age_h:
         stmt = stmt.where(Report.state_changed_at <= now - timedelta(hours=filters.age_h))
     return stmt
+
+
+def _excerpt(text: str, limit: int = 280) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def queue_base(user: AdminUser) -> Any:

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from normalizers import category as categories
 from normalizers import gazetteer
 from pipeline import dedupe
+from pipeline.completeness import rules_for
 from pipeline.db import session_scope
 from pipeline.models import Attachment, CRMPush, InboxMessage, Report, utcnow
 from pipeline.replies import ASK_FOR, REJECT_REASONS
@@ -97,6 +98,7 @@ def page_context(session: Session, user: AdminUser, report: Report) -> dict[str,
         "kelurahan_choices": KELURAHAN_CHOICES,
         "categories": [(c, categories.OPD[c]) for c in categories.CATEGORIES],
         "ask_items": list(ASK_FOR),
+        "can_ask": rules_for(report.channel).sends_replies,
         "reject_reasons": list(REJECT_REASONS),
         "is_superadmin": user.role == Role.SUPERADMIN.value,
     }

@@ -37,6 +37,12 @@ def t(context: Any, key: str, **values: object) -> str:
     return i18n.translate(lang_of(context["request"]), key, **values)
 
 
+@pass_context
+def label(context: Any, prefix: str, slug: str) -> str:
+    """Template global: the name of a reason/state/ask slug in the page's language."""
+    return i18n.label(lang_of(context["request"]), prefix, slug)
+
+
 def nav_for(request: Request) -> list[tuple[str, str]]:
     """The nav entries (key, URL) the logged-in user's role may use."""
     user = getattr(request.state, "user", None)
@@ -61,6 +67,6 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-env.globals.update(csrf_field=csrf_field, t=t)
+env.globals.update(csrf_field=csrf_field, t=t, label=label)
 env.filters["wib"] = wib
 templates = Jinja2Templates(env=env, context_processors=[_context])

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from normalizers import category as categories
 from normalizers import gazetteer
 from pipeline.db import session_scope
 from pipeline.models import InboxMessage, Report, utcnow
@@ -89,6 +90,7 @@ def make_report(
     description: str = "Jalan berlubang besar di depan SDN Tebet Timur 05, sudah dua minggu.",
     reasons: list[str] | None = None,
     office: str = "",
+    category: str = "jalan_rusak",
     **values: object,
 ) -> Report:
     """A stored message and its report in `state`, located in a real kelurahan."""
@@ -119,7 +121,8 @@ def make_report(
             kecamatan_code=area.kecamatan_code,
             kelurahan_code=area.code,
             kelurahan_name=area.name,
-            category="jalan_rusak",
+            category=category,
+            opd=categories.OPD[category],
             **values,
         )
         session.add(report)
