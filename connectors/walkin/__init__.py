@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from config.settings import Settings
 from connectors.contract import MediaRef
-from connectors.walkin.parse import CHANNEL, LETTER_KINDS, PHOTO_TYPES, Limits
+from connectors.walkin.parse import CHANNEL, LETTER_KINDS
 from connectors.walkin.reply import NoContact, WalkinReplySender
 from connectors.walkin.store import read_document
+from connectors.walkin.uploads import PHOTO_TYPES, Limits
 from normalizers import gazetteer as gz
 
 __all__ = [

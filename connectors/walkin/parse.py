@@ -9,9 +9,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from connectors.contract import InboundMessage, Location, MediaRef, Sender
+from connectors.walkin.uploads import (
+    CheckedUpload,
+    Limits,
+    StoredFile,
+    Upload,
+    UploadRefused,
+    check_uploads,
+)
 from normalizers import contact
 from normalizers import gazetteer as gz
-from normalizers.photos import inspect_photo, sniff_type
 
 CHANNEL = "walkin"
 
@@ -29,8 +36,6 @@ NEEDS_SCAN = frozenset({"surat", "surat_gubernur", "disposisi"})
 #: A fixed namespace: external_id = uuid5(namespace, staff id + form token).
 EXTERNAL_ID_NAMESPACE = uuid.UUID("4f0c2a5e-2d0e-4c52-9d63-3b1f8e7a9c11")
 
-PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic"})
-PDF_TYPE = "application/pdf"
 MAX_DESCRIPTION = 5000
 MIN_DESCRIPTION_WORDS = 3
 _RT_RW = re.compile(r"^\s*(\d{1,3})\s*[/.\-]\s*(\d{1,3})\s*$")
@@ -44,46 +49,6 @@ class FormInvalid(ValueError):
     def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = dict(errors)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Upload limits of the desk (settings.walkin)."""
-
-    max_photos: int = 5
-    max_photo_bytes: int = 10_000_000
-    max_scans: int = 3
-    max_scan_bytes: int = 20_000_000
-
-
-@dataclass(frozen=True)
-class Upload:
-    """One uploaded file as the browser sent it (the name is only used in messages)."""
-
-    filename: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class CheckedUpload:
-    """An upload whose type was sniffed from its bytes; photos carry their EXIF GPS."""
-
-    role: str  # photo | scan
-    content_type: str
-    data: bytes
-    lat: float | None = None
-    lon: float | None = None
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """An upload saved under var/ (EXIF stripped), referenced by its local path."""
-
-    role: str
-    path: str
-    content_type: str
-    size: int
-    sha256: str
 
 
 @dataclass
@@ -193,54 +158,6 @@ def _description(raw: str) -> str:
     return text
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f}".replace(".", ",") + " MB"
-
-
-def _sniff(data: bytes) -> str:
-    # ISO 32000-1 section 7.5.2: a PDF starts with "%PDF-" and (7.5.5) ends with "%%EOF",
-    # possibly followed by a line end or padding a scanner adds.
-    if data[:5] == b"%PDF-":
-        return PDF_TYPE if b"%%EOF" in data[-1024:] else ""
-    return sniff_type(data)
-
-
-def check_upload(upload: Upload, role: str, limits: Limits) -> CheckedUpload:
-    """Type from the bytes (never the name), size within the role's limit, photos decodable."""
-    field_name = "photos" if role == "photo" else "scans"
-    limit = limits.max_photo_bytes if role == "photo" else limits.max_scan_bytes
-    name = upload.filename[-80:] or "berkas"
-    if len(upload.data) > limit:
-        raise FormInvalid(
-            {
-                field_name: f"Berkas {name} terlalu besar ({_mb(len(upload.data))}; "
-                f"paling besar {_mb(limit)})."
-            }
-        )
-    mime = _sniff(upload.data)
-    allowed = PHOTO_TYPES if role == "photo" else PHOTO_TYPES | {PDF_TYPE}
-    if mime not in allowed:
-        kinds = "JPEG, PNG, WebP atau HEIC" + (" atau PDF" if role == "scan" else "")
-        raise FormInvalid({field_name: f"Berkas {name} bukan {kinds}."})
-    if mime == PDF_TYPE:
-        return CheckedUpload(role=role, content_type=mime, data=upload.data)
-    info = inspect_photo(upload.data, max_bytes=limit)
-    if not info.ok:
-        raise FormInvalid({field_name: f"Berkas {name} tidak dapat dibaca sebagai gambar."})
-    gps = (info.lat, info.lon) if role == "photo" else (None, None)
-    return CheckedUpload(role=role, content_type=mime, data=upload.data, lat=gps[0], lon=gps[1])
-
-
-def _uploads(
-    uploads: Sequence[Upload], role: str, most: int, limits: Limits
-) -> list[CheckedUpload]:
-    present = [u for u in uploads if u.data]
-    if len(present) > most:
-        label = "foto" if role == "photo" else "berkas surat"
-        raise FormInvalid({f"{role}s": f"Paling banyak {most} {label}."})
-    return [check_upload(u, role, limits) for u in present]
-
-
 def check_form(
     fields: Mapping[str, str],
     *,
@@ -262,8 +179,8 @@ def check_form(
         "rt_rw": lambda: _rt_rw(fields.get("rt_rw", "")),
         "contact": lambda: _contact(fields, consent, anonymous),
         "nik": lambda: check_nik(fields.get("nik", "")),
-        "photos": lambda: _uploads(photos, "photo", limits.max_photos, limits),
-        "scans": lambda: _uploads(scans, "scan", limits.max_scans, limits),
+        "photos": lambda: check_uploads(photos, "photo", limits.max_photos, limits),
+        "scans": lambda: check_uploads(scans, "scan", limits.max_scans, limits),
     }
     done: dict[str, object] = {}
     for key, run in checks.items():
@@ -271,6 +188,8 @@ def check_form(
             done[key] = run()
         except FormInvalid as exc:
             errors |= exc.errors
+        except UploadRefused as exc:
+            errors[exc.field] = exc.message
     if not errors and kind in NEEDS_SCAN and not done["scans"]:
         errors["scans"] = f"{LETTER_KINDS[kind]} perlu dilampirkan hasil pindaiannya."
     if errors:

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from connectors.walkin.parse import PDF_TYPE, CheckedUpload, StoredFile
+from connectors.walkin.uploads import PDF_TYPE, CheckedUpload, StoredFile
 from normalizers.photos import strip_exif
 
 _EXT = {

@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from connectors.walkin import LETTER_KINDS, limits, office_label
-from connectors.walkin.parse import FormInvalid, Upload, check_form, split_text
+from connectors.walkin.parse import FormInvalid, check_form, split_text
 from connectors.walkin.store import read_document
 from connectors.walkin.submit import submit
+from connectors.walkin.uploads import Upload
 from normalizers import gazetteer as gz
 from normalizers.contact import mask_phone
 from pipeline.db import session_scope

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from connectors.walkin.parse import Upload, check_form
+from connectors.walkin.parse import check_form
 from connectors.walkin.submit import submit
+from connectors.walkin.uploads import Upload
 from pipeline.models import Attachment, CitizenContact, InboxMessage, OutboxReply, Report
 from tests.conftest import PipelineEnv, close_env, make_env
 from tests.fakes.twilio_api import FakeTwilio
@@ -97,3 +99,18 @@ def test_letter_scan_is_kept_with_the_message_not_as_a_photo(
     assert Path(document["path"]).is_relative_to(env.var_dir / "walkin")
     assert _rows(env, Attachment) == []
     assert inbox.payload["reply_context"]["office"] == DESK["office"]
+
+
+@pytest.mark.postgres
+def test_simultaneous_double_submit_on_postgresql_is_one_report(
+    pg_redis_env: PipelineEnv, form: dict[str, str], photo_with_gps: bytes
+) -> None:
+    entry = check_form(form, **DESK, photos=[Upload("IMG_0412.JPG", photo_with_gps)])
+    with ThreadPoolExecutor(4) as pool:  # a double-click and two impatient retries at once
+        acks = list(pool.map(lambda _: submit(entry, pg_redis_env.var_dir), range(4)))
+    pg_redis_env.drain()
+
+    assert sum(ack.created for ack in acks) == 1 and len({ack.inbox_id for ack in acks}) == 1
+    [report] = _rows(pg_redis_env, Report)
+    assert report.state == "pushed" and report.photo_count == 1
+    assert len(_rows(pg_redis_env, Attachment)) == 1

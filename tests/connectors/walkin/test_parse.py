@@ -9,16 +9,9 @@ import uuid
 import pytest
 from PIL import Image
 
-from connectors.walkin.parse import (
-    FormInvalid,
-    Limits,
-    Upload,
-    check_form,
-    check_nik,
-    external_id,
-    to_message,
-)
+from connectors.walkin.parse import FormInvalid, check_form, check_nik, external_id, to_message
 from connectors.walkin.store import save
+from connectors.walkin.uploads import Limits, Upload
 from normalizers import gazetteer as gz
 from normalizers.report import build_draft
 
