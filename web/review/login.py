@@ -58,6 +58,9 @@ def authenticate(
     throttle.record_success(session, user)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
+    # housekeeping on the (rare) successful login keeps both tables small without a timer
+    sessions.prune(session)
+    throttle.prune(session, cfg)
     return LoginResult(token=sessions.start(session, user.id, cfg))
 
 

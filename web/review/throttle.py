@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete, or_
 from sqlmodel import Session
 
 from config.settings import ReviewSettings
@@ -71,3 +72,16 @@ def record_success(session: Session, user: AdminUser) -> None:
     user.locked_until = None
     user.last_login_at = utcnow()
     session.add(user)
+
+
+def prune(session: Session, cfg: ReviewSettings) -> int:
+    """Forget address counters whose window and lock are over; how many."""
+    now = utcnow()
+    table = LoginThrottle
+    result = session.execute(
+        delete(table).where(
+            table.window_start < now - timedelta(minutes=cfg.lockout_minutes),  # type: ignore[operator]
+            or_(table.locked_until.is_(None), table.locked_until < now),  # type: ignore[union-attr]
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -99,3 +99,50 @@ def test_desk_staff_land_on_the_desk_and_cannot_open_the_queue_rows(client_facto
     assert home.status_code == 303 and home.headers["location"] == "/admin/desk"
     assert browser.get("/admin/queue/rows").status_code == 403
     assert browser.get("/admin/audit").status_code == 403
+
+
+def test_only_checked_photos_inside_the_media_folder_are_served(
+    client_factory, pipeline_env
+) -> None:
+    from pipeline.models import Attachment
+
+    add_user("super", Role.SUPERADMIN)
+    report = make_report()
+    media = pipeline_env.var_dir / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "bersih.jpg").write_bytes(b"\xff\xd8\xffjpeg-without-exif")
+    secret = pipeline_env.var_dir / "review_secret"
+    secret.write_text("rahasia")
+    rows = {
+        "ok": {"path": str(media / "bersih.jpg"), "sha256": "a" * 64},
+        "rejected": {
+            "path": str(media / "bersih.jpg"),
+            "sha256": "",
+            "rejected_reason": "not an image",
+        },
+        "unchecked": {"path": str(media / "bersih.jpg"), "sha256": ""},
+        "outside": {"path": str(secret), "sha256": "b" * 64},
+        "climb": {"path": str(media / ".." / "review_secret"), "sha256": "c" * 64},
+    }
+    ids = {}
+    with session_scope() as session:
+        for position, (name, values) in enumerate(rows.items()):
+            row = Attachment(
+                inbox_message_id=report.inbox_message_id,
+                report_id=report.id,
+                position=position,
+                content_type="image/jpeg",
+                **values,
+            )
+            session.add(row)
+            session.flush()
+            ids[name] = row.id
+    browser = logged_in(client_factory, "super")
+    ok = browser.get(f"/admin/attachments/{ids['ok']}")
+    assert ok.status_code == 200 and ok.content == b"\xff\xd8\xffjpeg-without-exif"
+    assert ok.headers["content-type"] == "image/jpeg"
+    for name in ("rejected", "unchecked", "outside", "climb"):
+        assert browser.get(f"/admin/attachments/{ids[name]}").status_code == 404, name
+    page = browser.get(f"/admin/reports/{report.id}").text
+    assert f"/admin/attachments/{ids['ok']}" in page
+    assert f"/admin/attachments/{ids['rejected']}" not in page

@@ -170,3 +170,31 @@ def test_login_rehashes_a_password_stored_with_older_argon2_parameters(client: T
     with session_scope() as session:
         stored = session.get(AdminUser, user.id).password_hash
     assert stored != old and not needs_rehash(stored)
+
+
+def test_expired_sessions_and_stale_address_counters_are_pruned_at_login(
+    client: TestClient,
+) -> None:
+    from datetime import timedelta
+
+    from pipeline.models import utcnow
+    from web.review.models import LoginThrottle
+
+    user = add_user("hana", Role.SUPERADMIN)
+    login(client, "tebakan", "salah-sekali-123")  # one failure from this address
+    with session_scope() as session:
+        session.add(
+            AdminSession(
+                token_hash="0" * 64,
+                user_id=user.id,
+                csrf_secret="x",
+                expires_at=utcnow() - timedelta(minutes=1),
+            )
+        )
+        for row in session.exec(select(LoginThrottle)).all():
+            row.window_start = utcnow() - timedelta(hours=1)
+            session.add(row)
+    assert login(client, "hana").status_code == 303
+    with session_scope() as session:
+        assert session.get(AdminSession, "0" * 64) is None
+        assert session.exec(select(LoginThrottle)).all() == []
