@@ -1,7 +1,7 @@
 """Duplicate candidates: open reports found by blocking, scored by text, street, distance, photo.
 
-Blocking keeps the cost flat however large the history grows: every query walks an index in
-recency order and stops at a limit (settings.triage.max_candidates).
+Blocks (pipeline/blocking.py; each walks an index in recency order up to a limit, so the cost
+stays flat however large the history grows):
 
 - same kelurahan + same category + window (index ix_report_block);
 - same kelurahan, other categories (the category classifier is ~88 % right, so two texts of
@@ -21,42 +21,32 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
 from config.settings import TriageSettings, get_settings
-from normalizers import gazetteer
-from normalizers.geo import distance_km
 from normalizers.photos import hamming
 from pipeline import similarity
-from pipeline.models import Attachment, Report, utcnow
-from pipeline.states import ReportState
+from pipeline.blocking import CLOSED_CRM_STATUS, NEAR_M, OPEN_STATES, blocked_rows, geo_cells
+from pipeline.models import Attachment, Report
 
-#: Reports in these states can still absorb a duplicate.
-OPEN_STATES = (ReportState.READY, ReportState.PUSHED, ReportState.NEEDS_REVIEW, ReportState.NEW)
-#: A report the CRM closed is not open: the same problem reported again is a new report.
-CLOSED_CRM_STATUS = "Selesai"
-NEAR_M = 300.0  # how far apart two pins may be and still show one problem
 #: pHash Hamming distance (of 64 bits) at or below which two photos are the same picture
 #: (forwarded or re-sent); imagehash's README compares hashes the same way.
 SAME_PHOTO_BITS = 6
 SIMILAR_PHOTO_BITS = 12
 
-_COLUMNS = (
-    Report.id,
-    Report.reference,
-    Report.tracking_number,
-    Report.description,
-    Report.address_text,
-    Report.street,
-    Report.lat,
-    Report.lon,
-    Report.category,
-    Report.kelurahan_code,
-)
+__all__ = [
+    "CLOSED_CRM_STATUS",
+    "OPEN_STATES",
+    "Candidate",
+    "candidates",
+    "distance_m",
+    "geo_cells",
+    "score",
+    "stored_candidates",
+]
 
 
 @dataclass(frozen=True)
@@ -124,104 +114,17 @@ def score(
     return round(combined if same_category else combined * 0.95, 4)
 
 
-def geo_cells(lat: float, lon: float, near_m: float = NEAR_M) -> list[str]:
-    """Kelurahan whose area may hold a point within near_m of (lat, lon), nearest first.
-
-    Kelurahan are the cells of their centroids (normalizers/geo.py assigns by nearest
-    centroid), so a point q within r of p lies in a cell whose centroid is at most
-    d_min + 2r from p (triangle inequality): those cells are the geo block.
-    """
-    found = sorted(
-        (distance_km(lat, lon, k.lat, k.lon) * 1000, k.code)
-        for k in gazetteer.KELURAHAN
-        if k.lat is not None and k.lon is not None
-    )
-    if not found:
-        return []
-    reach = found[0][0] + 2 * near_m
-    return [code for dist, code in found if dist <= reach]
-
-
-def _open_filter(report: Report, since: Any) -> list[Any]:
-    return [
-        Report.created_at >= since,
-        Report.id != report.id,
-        Report.state.in_([s.value for s in OPEN_STATES]),  # type: ignore[attr-defined]
-        Report.crm_status != CLOSED_CRM_STATUS,
-        # Two reports of one burst, triaged at once, would each see the other still `new`
-        # and become duplicates of each other, so neither reaches the CRM: a report still
-        # waiting for triage only counts when it is older (lower id) than this one.
-        (Report.state != ReportState.NEW.value) | (Report.id < report.id),  # type: ignore[operator]
-    ]
-
-
-def _fetch(session: Session, where: list[Any], limit: int) -> list[Any]:
-    query = (
-        select(*_COLUMNS)
-        .where(*where)
-        .order_by(Report.created_at.desc())  # type: ignore[attr-defined]
-        .limit(limit)
-    )
-    return list(session.exec(query).all())
-
-
-def _box(lat: float, lon: float, near_m: float) -> list[Any]:
-    dlat = near_m / 111_320
-    dlon = dlat / max(0.1, math.cos(math.radians(lat)))
-    return [Report.lat.between(lat - dlat, lat + dlat), Report.lon.between(lon - dlon, lon + dlon)]  # type: ignore[union-attr]
-
-
-def _same_citizen(report: Report) -> Any | None:
-    if report.contact_id is not None:
-        return Report.contact_id == report.contact_id
-    if report.conversation_id:
-        return and_(
-            Report.channel == report.channel, Report.conversation_id == report.conversation_id
-        )
-    return None
-
-
-def blocked_rows(session: Session, report: Report, settings: TriageSettings) -> dict[int, Any]:
-    """Rows of every block this report falls in, by id (columns of _COLUMNS)."""
-    limit = settings.max_candidates
-    since = utcnow() - timedelta(days=settings.window_days)
-    base = _open_filter(report, since)
-    rows: dict[int, Any] = {}
-    if report.kelurahan_code:
-        kel = Report.kelurahan_code == report.kelurahan_code
-        for row in _fetch(session, [*base, kel, Report.category == report.category], limit):
-            rows[row.id] = row
-        for row in _fetch(session, [*base, kel, Report.category != report.category], limit // 3):
-            rows.setdefault(row.id, row)
-    if report.lat is not None and report.lon is not None:
-        box = _box(report.lat, report.lon, NEAR_M)
-        for code in geo_cells(report.lat, report.lon):
-            if code != report.kelurahan_code:
-                where = [*base, Report.kelurahan_code == code, Report.category == report.category]
-                for row in _fetch(session, where + box, limit // 3):
-                    rows.setdefault(row.id, row)
-    return rows
-
-
-def own_report_ids(session: Session, report: Report, settings: TriageSettings) -> dict[int, Any]:
-    """The same citizen's open reports of the last same_citizen_window_h hours, by id."""
-    same = _same_citizen(report)
-    if same is None:
-        return {}
-    since = utcnow() - timedelta(hours=settings.same_citizen_window_h)
-    return {row.id: row for row in _fetch(session, [*_open_filter(report, since), same], 20)}
-
-
-def _photo_hashes(session: Session, ids: list[int]) -> dict[int, list[str]]:
+def _photo_hashes(session: Session, ids: list[int], report: Report) -> dict[int, list[str]]:
+    """pHashes by report id; nothing to look up when this report came without photos."""
     hashes: dict[int, list[str]] = {}
-    if not ids:
+    if not report.photo_count:
         return hashes
-    rows = session.exec(
-        select(Attachment.report_id, Attachment.phash).where(
-            Attachment.report_id.in_(ids),  # type: ignore[union-attr]
-            Attachment.phash != "",
+    table = Attachment.__table__  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        select(table.c.report_id, table.c.phash).where(
+            table.c.report_id.in_(ids), table.c.phash != ""
         )
-    ).all()
+    )
     for report_id, phash in rows:
         hashes.setdefault(report_id or 0, []).append(phash)
     return hashes
@@ -240,40 +143,26 @@ def candidates(
     """Open reports that may describe the same issue as `report`, best first."""
     settings = settings or get_settings().triage
     rows = blocked_rows(session, report, settings)
-    own = own_report_ids(session, report, settings)
-    rows.update({i: r for i, r in own.items() if i not in rows})
     if not rows:
         return []
-    photos = _photo_hashes(session, [report.id or 0, *rows])
-    ours = similarity.problem_tokens(report.description, report.address_text)
-    found = [
-        _candidate(report, row, ours, row.id in own, photos.get(report.id or 0, []), photos)
-        for row in rows.values()
-    ]
+    photos = _photo_hashes(session, [report.id or 0, *(r.id for r in rows)], report)
+    mine = photos.get(report.id or 0, [])
+    query = similarity.stored_problem(report.description, report.address_text)
+    problems = [similarity.stored_problem(r.description, r.address_text) for r in rows]
+    texts = similarity.text_scores(query, problems)
+    found = [_candidate(report, r, t, mine, photos) for r, t in zip(rows, texts, strict=True)]
     return sorted(found, key=lambda c: (-c.score, c.report_id))  # ties: the older report
 
 
 def _candidate(
-    report: Report,
-    row: Any,
-    ours: tuple[str, ...],
-    own: bool,
-    our_photos: list[str],
-    photos: dict[int, list[str]],
+    report: Report, row: Any, text: float, our_photos: list[str], photos: dict[int, list[str]]
 ) -> Candidate:
-    theirs = similarity.problem_tokens(row.description, row.address_text)
-    their_place = similarity.place_tokens(row.address_text)
-    text = similarity.text_score(
-        " ".join(w for w in ours if w not in their_place),
-        " ".join(theirs),
-    )
     dist = None
     if None not in (report.lat, report.lon, row.lat, row.lon):
         dist = distance_m(report.lat, report.lon, row.lat, row.lon)  # type: ignore[arg-type]
     street = similarity.street_score(report.street, row.street)
     bits = photo_distance(our_photos, photos.get(row.id, []))
     same_category = row.category == report.category
-    same_place = _same_place(street, dist, row.kelurahan_code, report.kelurahan_code)
     return Candidate(
         report_id=row.id,
         reference=row.reference,
@@ -282,9 +171,9 @@ def _candidate(
         distance_m=dist,
         score=score(text, dist, street, bits, same_category),
         photo_distance=bits,
-        same_citizen=own,
+        same_citizen=bool(row.own),
         same_category=same_category,
-        same_place=same_place,
+        same_place=_same_place(street, dist, row.kelurahan_code, report.kelurahan_code),
     )
 
 

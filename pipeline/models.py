@@ -82,6 +82,7 @@ class Report(SQLModel, table=True):
     __table_args__ = (
         Index("ix_report_state_changed", "state", "state_changed_at"),
         Index("ix_report_block", "kelurahan_code", "category", "created_at"),
+        Index("ix_report_kelurahan_recent", "kelurahan_code", "created_at"),
         Index("ix_report_contact", "contact_id", "created_at"),
         Index("ix_report_conversation", "channel", "conversation_id", "created_at"),
     )

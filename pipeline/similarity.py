@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz, utils
+from rapidfuzz import fuzz, process, utils
 
 WORDS_FILE = Path(__file__).parent / "data" / "complaint_words.txt"
 
@@ -38,9 +38,10 @@ def tokens(text: str) -> list[str]:
     return [table.get(word, word) for word in utils.default_process(text).split()]
 
 
-def place_tokens(*places: str) -> frozenset[str]:
-    """The words of stored address parts (street, RT/RW, kelurahan ...), folded."""
-    return frozenset(word for place in places for word in tokens(place))
+@lru_cache(maxsize=65_536)
+def place_tokens(address_text: str) -> frozenset[str]:
+    """The words of a stored address (street, RT/RW, kelurahan ...), folded."""
+    return frozenset(tokens(address_text))
 
 
 def problem_text(text: str, place: frozenset[str]) -> str:
@@ -54,15 +55,16 @@ def problem_text(text: str, place: frozenset[str]) -> str:
 
 
 @lru_cache(maxsize=65_536)
-def problem_tokens(description: str, address_text: str) -> tuple[str, ...]:
-    """problem_text of a stored report as words, cached: open reports are compared often."""
-    return tuple(problem_text(description, place_tokens(address_text)).split())
+def stored_problem(description: str, address_text: str) -> str:
+    """problem_text of a stored report, cached: open reports are compared again and again."""
+    return problem_text(description, place_tokens(address_text))
 
 
 #: Street-type words; directions stay (Jl. Kembangan Utara is not Jl. Kembangan Selatan).
 STREET_WORDS = frozenset({"jalan", "gang", "raya", "no", "nomor", "blok"})
 
 
+@lru_cache(maxsize=65_536)
 def street_key(street: str) -> str:
     """A street name without 'Jl.'/'Gang'/'Raya' and filler, for comparing two streets."""
     stop = _word_lists()[1]
@@ -70,15 +72,23 @@ def street_key(street: str) -> str:
 
 
 def text_score(problem_a: str, problem_b: str) -> float:
-    """0-1 similarity of two problem texts.
+    """0-1 similarity of two problem texts (see text_scores)."""
+    return text_scores(problem_a, [problem_b])[0]
+
+
+def text_scores(query: str, problems: list[str]) -> list[float]:
+    """0-1 similarity of one problem text to each of many, in one pass per scorer.
 
     Token set (one citizen writes more than the other), tempered by token sort so that a
     bare "lampu mati" is not a perfect match for every longer text containing it.
     """
-    if not problem_a or not problem_b:
-        return 0.0
-    token_set = fuzz.token_set_ratio(problem_a, problem_b)
-    return round((0.7 * token_set + 0.3 * fuzz.token_sort_ratio(problem_a, problem_b)) / 100, 4)
+    if not query:
+        return [0.0] * len(problems)
+    found = [0.0] * len(problems)
+    for scorer, weight in ((fuzz.token_set_ratio, 0.007), (fuzz.token_sort_ratio, 0.003)):
+        for _, value, index in process.extract(query, problems, scorer=scorer, limit=None):
+            found[index] += value * weight if problems[index] else 0.0
+    return [round(v, 4) for v in found]
 
 
 def street_score(street_a: str, street_b: str) -> float | None:
