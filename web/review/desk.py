@@ -21,7 +21,15 @@ from normalizers import gazetteer as gz
 from normalizers.contact import mask_phone
 from pipeline.db import session_scope
 from pipeline.models import InboxMessage, Report
-from web.review.auth import WALKIN, Role, require_roles, scope_reports, settings_of
+from web.review.auth import (
+    WALKIN,
+    Role,
+    can_act,
+    current_user,
+    require_roles,
+    scope_reports,
+    settings_of,
+)
 from web.review.csrf import verify_csrf
 from web.review.models import AdminUser
 from web.review.templating import templates
@@ -139,6 +147,17 @@ def _scoped_inbox(session: Session, user: AdminUser, inbox_id: int) -> InboxMess
     return inbox
 
 
+def _readable_inbox(session: Session, user: AdminUser, inbox_id: int) -> InboxMessage:
+    """Desk staff read their office's messages; reviewers those of reports in their scope."""
+    if user.role in {Role.DESK_STAFF.value, Role.SUPERADMIN.value}:
+        return _scoped_inbox(session, user, inbox_id)
+    report = session.exec(select(Report).where(Report.inbox_message_id == inbox_id)).first()
+    inbox = session.get(InboxMessage, inbox_id)
+    if inbox is None or inbox.channel != WALKIN or report is None or not can_act(user, report):
+        raise HTTPException(404, "document not found")
+    return inbox
+
+
 def receipt_context(session: Session, inbox: InboxMessage) -> dict[str, Any]:
     """What the receipt shows: the desk's record, the report's progress, who gets news how."""
     payload = inbox.payload or {}
@@ -153,7 +172,8 @@ def receipt_context(session: Session, inbox: InboxMessage) -> dict[str, Any]:
         "inbox": inbox,
         "report": report,
         "tracking_number": (original or report).tracking_number if report else "",
-        "settled": bool(report and report.state in SETTLED),
+        # A message the pipeline gave up on has no report: stop polling, say so.
+        "settled": report.state in SETTLED if report else inbox.state in {"failed", "malformed"},
         "office": office_label(str(context.get("office", ""))),
         "letter_kind": LETTER_KINDS.get(desk.get("letter_kind", ""), ""),
         "kelurahan": kelurahan,
@@ -218,11 +238,11 @@ def desk_search(request: Request, q: str = "", user: AdminUser = Depends(desk_us
 
 @router.get("/desk/receipts/{inbox_id}/documents/{index}")
 def desk_document(
-    request: Request, inbox_id: int, index: int, user: AdminUser = Depends(desk_user)
+    request: Request, inbox_id: int, index: int, user: AdminUser = Depends(current_user)
 ) -> Response:
     """One scanned letter of a walk-in report, as stored (download, never rendered inline)."""
     with session_scope() as session:
-        inbox = _scoped_inbox(session, user, inbox_id)
+        inbox = _readable_inbox(session, user, inbox_id)
     documents = ((inbox.payload or {}).get("raw") or {}).get("documents") or []
     if not 0 <= index < len(documents):
         raise HTTPException(404, "document not found")

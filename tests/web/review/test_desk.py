@@ -83,6 +83,24 @@ def test_receipt_polls_until_the_report_is_pushed(
     assert 'hx-trigger="every 3s"' not in client.get(receipt_url + "/status").text
 
 
+def test_receipt_stops_polling_when_the_message_failed(
+    client: TestClient, pipeline_env: PipelineEnv
+) -> None:
+    desk_login(client)
+    pipeline_env.worker.pause()
+    try:
+        receipt_url = post_form(client, _fields()).headers["location"]
+        with pipeline_env.session() as session:  # what record_failure leaves after five tries
+            inbox = session.exec(select(InboxMessage)).one()
+            inbox.state = "failed"
+            session.add(inbox)
+            session.commit()
+        status = client.get(receipt_url + "/status").text
+    finally:
+        pipeline_env.worker.resume()
+    assert "hx-trigger" not in status and "belum dapat diteruskan" in status
+
+
 def test_double_submit_is_stored_once(client: TestClient, pipeline_env: PipelineEnv) -> None:
     desk_login(client)
     page = client.get("/admin/desk")
@@ -141,6 +159,14 @@ def test_letter_scan_is_downloadable_only_at_its_desk(
     other = client_factory()
     desk_login(other, "loket.cideng", office="kelurahan:31.71.01.1002")
     assert other.get(receipt_url + "/documents/0").status_code == 404
+    pipeline_env.drain()
+    reviewer, outsider = client_factory(), client_factory()
+    add_user("admin.bangka", Role.ADMIN_KELURAHAN, kelurahan_code="31.74.03.1002")
+    add_user("admin.cideng", Role.ADMIN_KELURAHAN, kelurahan_code="31.71.01.1002")
+    login(reviewer, "admin.bangka")
+    login(outsider, "admin.cideng")
+    assert reviewer.get(receipt_url + "/documents/0").content == pdf  # reviewing the report
+    assert outsider.get(receipt_url + "/documents/0").status_code == 404
 
 
 def test_desk_staff_see_only_their_office(
