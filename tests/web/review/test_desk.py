@@ -211,3 +211,17 @@ def test_post_without_csrf_token_is_refused(client: TestClient, pipeline_env: Pi
 def test_form_requires_login(client: TestClient) -> None:
     answer = client.get("/admin/desk", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/admin/login")
+
+
+def test_english_toggle_translates_the_desk_but_not_the_citizens_receipt(
+    client: TestClient, pipeline_env: PipelineEnv
+) -> None:
+    desk_login(client)
+    client.get("/admin/lang", params={"to": "en", "next": "/admin/desk"})
+    form = client.get("/admin/desk").text
+    assert "Walk-in desk" in form and "Submit report" in form and "Loket pengaduan" not in form
+    receipt_url = post_form(client, _fields()).headers["location"]
+    pipeline_env.drain()
+    receipt = client.get(receipt_url).text
+    assert "Print receipt" in receipt  # the officer's buttons follow the toggle
+    assert "Tanda Terima Pengaduan" in receipt and "Nomor laporan" in receipt  # the citizen's copy
