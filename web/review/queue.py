@@ -39,7 +39,7 @@ REASONS = (
     "crm_rejected",
 )
 AGES = (0, 1, 6, 24, 72)  # "waiting longer than N hours" filter choices
-PAGE = 200
+PAGE = 100  # oldest first: more than a screenful is never worked through at once
 _SLUG = re.compile(r"[a-z0-9_]{1,40}")
 _CODE = re.compile(r"31(\.\d{2}){1,2}(\.\d{4})?")
 
