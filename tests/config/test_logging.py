@@ -110,7 +110,52 @@ def test_stdlib_records_are_redacted_too(
             "Kelurahan 31.71.06.1004 at -6.1862,106.8296",
             "Kelurahan 31.71.06.1004 at -6.1862,106.8296",
         ),
+        # phones as citizens type them: dots, dashes, brackets, short +62 mobiles, WhatsApp ids
+        ("hp 0812.3456.7890", "hp [phone]"),
+        ("+62-812-3456-7890", "[phone]"),
+        ("(0812) 3456 7890", "[phone]"),
+        ("WA +62 8123456789 ya", "WA [phone] ya"),
+        ("from whatsapp:+6281234567890", "from whatsapp:[phone]"),
+        ("hp:081234567890,", "hp:[phone],"),
+        ("WA 0857-1234-567", "WA [phone]"),
+        ("Balai Kota +62 21 2358 4000", "Balai Kota [phone]"),
+        ("Budi.Santoso@Gmail.COM menulis", "[email] menulis"),
+        ("KTP 3171.2345.6789.0123", "KTP [nik]"),
+        ("nik:3171234567890123;", "nik:[nik];"),
+        # provider ids are not personal data: a 19-digit tweet id stays readable
+        ("tweet 1859234567890123456 dibalas", "tweet 1859234567890123456 dibalas"),
     ],
 )
 def test_redact_text(text: str, expected: str) -> None:
     assert redact_text(text) == expected
+
+
+def test_names_in_known_keys_are_redacted_at_any_depth(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", "json")
+    structlog.get_logger("test.redaction.keys").info(
+        "update_received",
+        update_id=880011,
+        payload={
+            "message": {
+                "from": {"id": 500000001, "first_name": "Siti", "last_name": "Aminah"},
+                "chat": {"username": "siti_aminah", "type": "private"},
+            },
+            "ProfileName": "Budi Santoso",
+            "pelapor": {"nama": "Agus", "telepon": "081234567890", "ktp": NIK},
+        },
+        Username="budi_s",
+    )
+    event = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    text = json.dumps(event)
+    for secret in ["Siti", "Aminah", "siti_aminah", "Budi", "Agus", "081234567890", NIK, "budi_s"]:
+        assert secret not in text
+    assert event["update_id"] == 880011
+    assert event["payload"]["message"]["from"] == "[redacted]"
+    assert event["payload"]["message"]["chat"] == {"username": "[redacted]", "type": "private"}
+    assert event["payload"]["pelapor"] == {
+        "nama": "[redacted]",
+        "telepon": "[redacted]",
+        "ktp": "[redacted]",
+    }
