@@ -89,6 +89,10 @@ def test_nik_is_stored_masked_only(form: dict[str, str]) -> None:
         ("3100034507880003", "tidak valid"),  # kota 00
         ("3174037213880003", "tidak valid"),  # day 72-40=32
         ("3174031513880003", "tidak valid"),  # month 13
+        ("2074034507880003", "tidak valid"),  # province 20 does not exist
+        ("3174033102880003", "tidak valid"),  # 31 February
+        ("3174037102880003", "tidak valid"),  # 31 February, a woman's date (71 - 40)
+        ("3174034507880000", "tidak valid"),  # serial 0000
     ],
 )
 def test_nik_validation(nik: str, problem: str) -> None:
@@ -99,6 +103,7 @@ def test_nik_validation(nik: str, problem: str) -> None:
 
 def test_nik_of_a_man_and_an_empty_nik_are_accepted() -> None:
     assert check_nik("3171011307880003") == "3171************"  # born 13-07-1988
+    assert check_nik("9601012902000001") == "9601************"  # Papua Barat Daya, 29-02-2000
     assert check_nik("  ") == ""
 
 
