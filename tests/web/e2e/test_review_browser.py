@@ -81,6 +81,14 @@ def test_review_and_approve_a_flagged_report(browser_page: Page, live_server: Li
     expect(page.get_by_role("heading", name=f"Laporan {report.reference}")).to_be_visible()
     expect(page.get_by_text("Sejumlah pengendara motor dilaporkan terjatuh.").first).to_be_visible()
     screenshot(page, "report")
+    page.get_by_label("Cari kelurahan").fill("tebet brat")  # typo-tolerant gazetteer search
+    expect(page.get_by_label("Kelurahan", exact=True).locator("option:checked")).to_have_text(
+        "Kel. Tebet Barat, Kec. Tebet, Jakarta Selatan"
+    )
+    page.get_by_label("RT/RW").fill("RT 05/RW 02")
+    page.get_by_role("button", name="Simpan perubahan").click()
+    expect(page.get_by_role("status")).to_have_text("Perubahan disimpan.")
+    assert _state(report.id).rt_rw == "RT 05/RW 02"
     page.get_by_role("button", name="Setujui dan kirim ke CRM").click()
     expect(page.get_by_role("status")).to_have_text("Laporan disetujui dan dikirim ke CRM.")
     live_server.env.drain()
