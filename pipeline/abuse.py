@@ -26,7 +26,7 @@ class WordLists:
     strong: frozenset[str]
     ambiguous: frozenset[str]
     target: frozenset[str]
-    spam: tuple[tuple[str, int], ...]
+    spam: tuple[tuple[str, bool, int], ...]  # (phrase or folded " words ", as typed?, points)
 
 
 def squeeze(word: str) -> str:
@@ -45,7 +45,7 @@ def word_lists() -> WordLists:
             sets[head].update(squeeze(w) for w in rest.split())
         elif head.startswith("spam "):
             points = int(head.split()[1])
-            spam += [(p.strip().lower(), points) for p in rest.split("|") if p.strip()]
+            spam += [_needle(p.strip().lower(), points) for p in rest.split("|") if p.strip()]
     return WordLists(
         frozenset(sets["@strong"]),
         frozenset(sets["@ambiguous"]),
@@ -85,17 +85,22 @@ def profanity(text: str) -> list[str]:
     return found
 
 
-def _has_phrase(phrase: str, lowered: str, folded: str) -> bool:
-    if not phrase.replace(" ", "").isalpha():  # wa.me, bit.ly, 100%: as typed
-        return phrase in lowered
-    return f" {' '.join(squeeze(w) for w in phrase.split())} " in folded
+def _needle(phrase: str, points: int) -> tuple[str, bool, int]:
+    """wa.me, bit.ly, 100% are matched as typed; words are matched folded, whole."""
+    if not phrase.replace(" ", "").isalpha():
+        return phrase, True, points
+    return f" {' '.join(squeeze(w) for w in phrase.split())} ", False, points
 
 
 def spam_points(text: str) -> int:
     """Points from spam markers (each phrase counted once)."""
     folded = " " + " ".join(w for w, _ in _words(text)) + " "
     lowered = text.lower()
-    return sum(p for phrase, p in word_lists().spam if _has_phrase(phrase, lowered, folded))
+    return sum(
+        points
+        for needle, as_typed, points in word_lists().spam
+        if needle in (lowered if as_typed else folded)
+    )
 
 
 def is_spam(text: str) -> bool:

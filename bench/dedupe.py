@@ -1,0 +1,246 @@
+"""Dedupe + triage cost against a growing open-report history, and quality on labelled pairs.
+
+    uv run python -m bench.dedupe [--sizes 10000,100000,1000000] [--queries 1000]
+
+For each size: builds that many open reports in a fresh SQLite file (Core executemany),
+skewed over the 267 kelurahan (Zipf-like: dense kelurahan get more) and the categories, with
+texts from real complaint phrasing (tests/data/dev_set.jsonl and intake/synth.py's phrases);
+adds the "a" side of every labelled pair (tests/pipeline/data/dedupe_pairs.jsonl); then
+triages new reports one by one (normalizer -> dedupe.candidates -> triage.decide, single
+thread) and prints per-report time (median, p95) and precision/recall/F1 on the pairs, both
+for automatic linking (score >= duplicate_above) and for "flagged" (linked, or sent to review
+with the right candidate listed). Targets (issue #6): cost at 1M <= 1.5x cost at 10k,
+< 5 ms per report on one core, F1 >= 0.95.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bench.dedupe_data import (
+    INSERT_HISTORY,
+    PAIRS_FILE,
+    Pair,
+    history_rows,
+    labelled_pairs,
+    new_messages,
+)
+
+console = Console()
+
+
+@dataclass
+class PairResult:
+    """One labelled pair, triaged: the decision and the score of the right candidate."""
+
+    same: bool
+    auto: bool  # linked to its original
+    flagged: bool  # linked, or sent to review listing its original
+    elsewhere: bool  # linked to some other report
+    score: float | None  # the original's score, None when blocking did not find it
+    best: bool  # the original was the best candidate
+
+
+@dataclass
+class Figures:
+    """What one history size measured."""
+
+    size: int
+    build_s: float
+    db_mb: float
+    times_ms: list[float]
+    mean_candidates: float
+    pairs: list[PairResult]
+
+
+def _env(workdir: Path) -> None:
+    from config.settings import get_settings  # noqa: PLC0415
+    from pipeline import migrate  # noqa: PLC0415
+    from pipeline.db import reset_engine  # noqa: PLC0415
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.db'}"
+    os.environ["INTAKE_VAR_DIR"] = str(workdir)
+    get_settings.cache_clear()
+    reset_engine()
+    migrate.upgrade()
+
+
+def _build(size: int, now: datetime, span_days: float, seed: int) -> float:
+    """Insert the history with executemany in batches of 20,000, then ANALYZE."""
+    from pipeline.db import get_engine  # noqa: PLC0415
+
+    started = time.perf_counter()
+    engine = get_engine()
+    rows = history_rows(size, now, span_days, seed)
+    with engine.begin() as conn:
+        while batch := list(islice(rows, 20_000)):
+            conn.exec_driver_sql(INSERT_HISTORY, batch)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return time.perf_counter() - started
+
+
+def _store(session: Any, draft: Any, created_at: datetime, conversation: str) -> Any:
+    from pipeline import stages  # noqa: PLC0415
+    from pipeline.models import Report  # noqa: PLC0415
+
+    values = stages._draft_values(draft)
+    report = Report(
+        reference="IN-" + uuid.uuid4().hex[:10].upper(),
+        inbox_message_id=uuid.uuid4().int % 10**15,
+        channel="twilio",
+        conversation_id=conversation,
+        created_at=created_at,
+        **values,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def _triage(session: Any, report: Any, settings: Any) -> tuple[Any, list[Any], float]:
+    from pipeline import dedupe, stages  # noqa: PLC0415
+    from pipeline.completeness import rules_for  # noqa: PLC0415
+    from pipeline.triage import decide  # noqa: PLC0415
+
+    started = time.thread_time()  # CPU of this thread: the machine is shared, wall time isn't
+    found = dedupe.candidates(session, report, settings)
+    decision = decide(stages.draft_of(report), found, rules_for(report.channel), settings)
+    return decision, found, (time.thread_time() - started) * 1000
+
+
+def _measure(size: int, queries: int, span_days: float, seed: int) -> Figures:
+    from config.settings import get_settings  # noqa: PLC0415
+    from pipeline import similarity  # noqa: PLC0415
+    from pipeline.db import session_scope  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="bench-dedupe-") as tmp:
+        workdir = Path(tmp)
+        _env(workdir)
+        build_s = _build(size, now, span_days, seed)
+        settings = get_settings().triage
+        similarity.stored_problem.cache_clear()
+        times: list[float] = []
+        counts: list[int] = []
+        for index, draft in enumerate(new_messages(queries, seed + 2, skew_seed=seed)):
+            with session_scope() as session:
+                report = _store(session, draft, now, f"query-{index}")
+                _, found, ms = _triage(session, report, settings)
+                session.rollback()  # every query meets the same history
+            times.append(ms)
+            counts.append(len(found))
+        rng = random.Random(seed + 1)
+        with session_scope() as session:
+            pairs = [_pair(session, p, now, rng, settings) for p in labelled_pairs()]
+        db_mb = (workdir / "bench.db").stat().st_size / 1e6
+    return Figures(size, build_s, db_mb, times, statistics.fmean(counts), pairs)
+
+
+def _pair(session: Any, pair: Pair, now: datetime, rng: random.Random, settings: Any) -> PairResult:
+    """Store the original (days ago) and the new text, triage, look, roll both back."""
+    from pipeline.triage import Outcome  # noqa: PLC0415
+
+    original = _store(session, pair.a, now - timedelta(days=rng.uniform(0.5, 10)), "a-" + pair.id)
+    report = _store(session, pair.b, now, "b-" + pair.id)
+    decision, found, _ = _triage(session, report, settings)
+    session.rollback()
+    mine = [c for c in found if c.report_id == original.id]
+    linked = decision.outcome is Outcome.DUPLICATE
+    auto = linked and decision.duplicate_of == original.id
+    listed = any(c.report_id == original.id for c in decision.candidates)
+    return PairResult(
+        same=pair.same,
+        auto=auto,
+        flagged=auto or (decision.outcome is Outcome.NEEDS_REVIEW and listed),
+        elsewhere=linked and not auto,
+        score=mine[0].score if mine else None,
+        best=bool(found) and found[0].report_id == original.id,
+    )
+
+
+def _tally(results: list[tuple[bool, bool]]) -> tuple[int, int, int]:
+    """(tp, fp, fn) of (predicted, actual) pairs."""
+    tp = sum(p and a for p, a in results)
+    fp = sum(p and not a for p, a in results)
+    return tp, fp, sum(a and not p for p, a in results)
+
+
+def _prf(tp: int, fp: int, fn: int) -> str:
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return f"P {precision:.2f} R {recall:.2f} F1 {f1:.2f}"
+
+
+def _quality(fig: Figures, settings: Any) -> None:
+    """P/R/F1 of the decisions at the configured thresholds, and at other thresholds."""
+    pairs = fig.pairs
+    auto = _tally([(p.auto, p.same) for p in pairs])
+    flagged = _tally([(p.flagged, p.same) for p in pairs])
+    console.print(
+        f"  pairs ({len(pairs)}): auto-link {_prf(*auto)}  flagged {_prf(*flagged)}  "
+        f"linked to another report: {sum(p.elsewhere for p in pairs)}  "
+        f"original not among candidates: {sum(p.same and p.score is None for p in pairs)}"
+    )
+    for above in (0.8, 0.85, 0.88, settings.duplicate_above):
+        hits = [(p.best and (p.score or 0) >= above, p.same) for p in pairs]
+        console.print(f"  auto-link if duplicate_above={above:.2f}: {_prf(*_tally(hits))}")
+    for above in (0.6, 0.65, 0.7, settings.review_above):
+        hits = [((p.score or 0) >= above, p.same) for p in pairs]
+        console.print(f"  flagged if review_above={above:.2f}: {_prf(*_tally(hits))}")
+
+
+def main(
+    sizes: str = typer.Option("10000,100000,1000000", help="history sizes, comma-separated"),
+    queries: int = typer.Option(1000, help="new reports triaged at each size"),
+    span_days: float = typer.Option(30.0, help="history spread over this many days"),
+    seed: int = typer.Option(1708),
+) -> None:
+    """Build each history, triage new reports against it, print the figures."""
+    from config.settings import TriageSettings  # noqa: PLC0415
+
+    table = Table(title=f"dedupe + triage, {queries} new reports per size (one thread, CPU time)")
+    for col in ("history", "build", "db", "median", "p95", "candidates", "auto-link", "flagged"):
+        table.add_column(col, justify="right")
+    results = []
+    for size in (int(s) for s in sizes.split(",")):
+        fig = _measure(size, queries, span_days, seed)
+        results.append(fig)
+        times = sorted(fig.times_ms)
+        median, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
+        auto = _tally([(p.auto, p.same) for p in fig.pairs])
+        flagged = _tally([(p.flagged, p.same) for p in fig.pairs])
+        row = (f"{size:,}", f"{fig.build_s:.0f} s", f"{fig.db_mb:.0f} MB", f"{median:.2f} ms")
+        table.add_row(
+            *row, f"{p95:.2f} ms", f"{fig.mean_candidates:.0f}", _prf(*auto), _prf(*flagged)
+        )
+        console.print(
+            f"{size:,} reports: built in {fig.build_s:.0f} s, median {median:.2f} ms, "
+            f"p95 {p95:.2f} ms, {fig.mean_candidates:.0f} candidates/report"
+        )
+        _quality(fig, TriageSettings())
+    console.print(table)
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        ratio = statistics.median(last.times_ms) / statistics.median(first.times_ms)
+        console.print(f"median cost at {last.size:,} / at {first.size:,}: {ratio:.2f}x")
+    console.print(f"labelled pairs: {PAIRS_FILE.name} (thresholds tuned on it: optimistic)")
+
+
+if __name__ == "__main__":
+    typer.run(main)
