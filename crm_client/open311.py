@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 import httpx
+import structlog
 
 from crm_client.base import (
     CRMRejected,
@@ -35,6 +36,13 @@ from crm_client.open311_parse import (
 from crm_client.retry import Backoff, retry_call
 
 _RETRYABLE_4XX = {408, 425, 429}
+
+
+def _correlate(request: httpx.Request) -> None:
+    """Send the log correlation id of the actor run in progress, so the CRM's logs join ours."""
+    correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
+    if correlation_id:
+        request.headers["X-Correlation-ID"] = str(correlation_id)
 
 
 class Open311Client:
@@ -68,6 +76,7 @@ class Open311Client:
             timeout=httpx.Timeout(timeout_s),
             headers=headers,
             transport=transport,
+            event_hooks={"request": [_correlate]},
         )
 
     @classmethod
