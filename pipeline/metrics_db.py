@@ -54,6 +54,10 @@ GAUGES: dict[str, tuple[str, list[str]]] = {
     ),
     "intake_poller_heartbeat_age_seconds": ("Seconds since a poller's last heartbeat", ["channel"]),
     "intake_poller_items": ("Items a poller has stored", ["channel"]),
+    "intake_poller_stale_after_seconds": (
+        "Heartbeat age at which /readyz calls an enabled poller stale",
+        ["channel"],
+    ),
     "intake_dead_letters": ("Dead letters waiting for ops", ["kind"]),
     "intake_queue_messages": ("Messages waiting in the queue", ["queue"]),
     "intake_queue_dead_messages": ("Messages the broker dead-lettered", ["queue"]),
@@ -187,8 +191,10 @@ def delivery_families(session: Session, now: datetime) -> list[Metric]:
     return families
 
 
-def poller_families(session: Session, now: datetime) -> list[Metric]:
-    """Per polled channel: lag behind the provider, heartbeat age, items stored."""
+def poller_families(
+    session: Session, now: datetime, stale_after: dict[str, float] | None = None
+) -> list[Metric]:
+    """Per polled channel: lag behind the provider, heartbeat age (and its limit), items."""
     rows = session.execute(
         select(
             _checkpoint.c.channel,
@@ -204,6 +210,7 @@ def poller_families(session: Session, now: datetime) -> list[Metric]:
             [(c, _age(now, _aware(h))) for c, _l, h, _i in rows],
         ),
         _gauge("intake_poller_items", [(c, i) for c, _l, _h, i in rows]),
+        _gauge("intake_poller_stale_after_seconds", sorted((stale_after or {}).items())),
     ]
 
 
@@ -261,18 +268,22 @@ class PipelineCollector(Collector):
         broker_of: Callable[[], dramatiq.Broker],
         cache_s: float = 10.0,
         media_age: timedelta = deadletters.DEFAULT_MEDIA_AGE,
+        stale_after: dict[str, float] | None = None,
     ) -> None:
         self.broker_of = broker_of
         self.cache_s = cache_s
         self.media_age = media_age
+        self.stale_after = stale_after or {}
         self._lock = threading.Lock()
         self._cached: list[Metric] = []
         self._at = float("-inf")
 
-    def configure(self, cache_s: float, media_age: timedelta) -> None:
+    def configure(
+        self, cache_s: float, media_age: timedelta, stale_after: dict[str, float]
+    ) -> None:
         """New settings (a new app in this process): forget what was counted."""
         with self._lock:
-            self.cache_s, self.media_age = cache_s, media_age
+            self.cache_s, self.media_age, self.stale_after = cache_s, media_age, stale_after
             self._cached, self._at = [], float("-inf")
 
     def gather(self) -> list[Metric]:
@@ -284,7 +295,7 @@ class PipelineCollector(Collector):
                 *inbox_families(session, now),
                 *report_families(session, now),
                 *delivery_families(session, now),
-                *poller_families(session, now),
+                *poller_families(session, now, self.stale_after),
                 dead_letter_family(session, self.media_age),
             ]
         families += queue_family(self.broker_of())

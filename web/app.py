@@ -17,7 +17,7 @@ from crm_core.service import CRMCore
 from pipeline.broker import get_broker
 from pipeline.crm import get_client
 from pipeline.db import get_engine
-from pipeline.health import readiness
+from pipeline.health import readiness, stale_after
 from pipeline.metrics_db import PipelineCollector
 from web import review
 from web.tracking import build_router as tracking_router
@@ -55,20 +55,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _register_pipeline_metrics(settings: Settings) -> None:
+def _register_pipeline_metrics(settings: Settings, polled: list[str]) -> None:
     """Database-derived gauges, registered once per process (pipeline.metrics_db)."""
     global _pipeline_collector
     if _pipeline_collector is None:
         _pipeline_collector = PipelineCollector(lambda: get_broker(get_settings()))
         REGISTRY.register(_pipeline_collector)
     _pipeline_collector.configure(
-        settings.ops.metrics_cache_s, timedelta(seconds=settings.ops.media_stuck_after_s)
+        settings.ops.metrics_cache_s,
+        timedelta(seconds=settings.ops.media_stuck_after_s),
+        {channel: stale_after(settings, channel) for channel in polled},
     )
 
 
 def _health_routes(app: FastAPI, settings: Settings) -> None:
-    _register_pipeline_metrics(settings)
     polled = registry.pollable(settings)
+    _register_pipeline_metrics(settings, polled)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -105,5 +105,7 @@ def test_readyz_names_a_stale_poller(
         samples = _scrape(client)
         assert _value(samples, "intake_poller_heartbeat_age_seconds", channel="media_massa") > 600
         assert _value(samples, "intake_poller_lag_seconds", channel="media_massa") == 12.0
+        limit = _value(samples, "intake_poller_stale_after_seconds", channel="media_massa")
+        assert limit == 600  # the alert rule compares age with the same limit as /readyz
     finally:
         close_env(env)
