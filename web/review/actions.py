@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import structlog
@@ -81,11 +82,7 @@ def edit(
         "kelurahan_code": kelurahan_code or None,  # "— choose —" keeps the current kelurahan
         "category": category or None,
     }
-
-    def run(session: Session, rid: int, who: str) -> AfterCommit:
-        return review.edit(session, rid, who, **edits)
-
-    return perform(request, user, report_id, "edit", run, release=False)
+    return perform(request, user, report_id, "edit", partial(review.edit, **edits), release=False)
 
 
 @router.post("/reports/{report_id}/approve")
@@ -130,11 +127,7 @@ def request_info(
     ask: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
 ) -> Response:
     """Ask the citizen for what is missing."""
-
-    def run(session: Session, rid: int, who: str) -> AfterCommit:
-        return review.request_info(session, rid, who, ask)
-
-    return perform(request, user, report_id, "request_info", run)
+    return perform(request, user, report_id, "request_info", partial(review.request_info, ask=ask))
 
 
 @router.post("/reports/{report_id}/reject")
@@ -145,11 +138,7 @@ def reject(
     reason: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Reject with a reason the citizen is told."""
-
-    def run(session: Session, rid: int, who: str) -> AfterCommit:
-        return review.reject(session, rid, who, reason)
-
-    return perform(request, user, report_id, "reject", run)
+    return perform(request, user, report_id, "reject", partial(review.reject, reason=reason))
 
 
 @router.post("/reports/{report_id}/retry")

@@ -13,6 +13,7 @@ from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, select
 
 from config.settings import ReviewSettings
+from pipeline import triage
 from pipeline.db import session_scope
 from pipeline.models import Report, utcnow
 from pipeline.states import ReportState
@@ -23,19 +24,15 @@ from web.review.templating import templates
 router = APIRouter()
 reviewer = require_roles(*REVIEWERS)
 
-#: Reasons triage gives (pipeline/completeness.py, pipeline/triage.py) and the CRM's refusal.
+#: Reasons a report in the queue can carry: triage's (pipeline/triage.py) except those that
+#: never lead to review, the sweeper's unanswered question, and the CRM's refusal (dead).
 REASONS = (
-    "missing_description",
-    "missing_location",
-    "missing_address_detail",
-    "missing_photo",
-    "ambiguous_location",
-    "low_confidence",
-    "emergency",
-    "channel_review",
-    "possible_duplicate",
+    *(
+        r
+        for r in triage.REASONS
+        if r not in {"spam", "duplicate", "same_citizen", "outside_jakarta"}
+    ),
     "no_answer",
-    "profanity",
     "crm_rejected",
 )
 AGES = (0, 1, 6, 24, 72)  # "waiting longer than N hours" filter choices

@@ -77,6 +77,7 @@ def test_review_and_approve_a_flagged_report(browser_page: Page, live_server: Li
     screenshot(page, "queue")
     page.get_by_role("button", name=f"Tangani {report.reference}").click()  # htmx swaps the row
     expect(page.locator(f"#report-{report.id}")).to_contain_text("Anda menangani")
+    expect(page.get_by_role("button", name="Lepaskan")).to_be_focused()  # focus stays in the row
     page.get_by_role("link", name=report.reference).click()
     expect(page.get_by_role("heading", name=f"Laporan {report.reference}")).to_be_visible()
     expect(page.get_by_text("Sejumlah pengendara motor dilaporkan terjatuh.").first).to_be_visible()

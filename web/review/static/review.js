@@ -1,10 +1,12 @@
-// Live SLA countdowns: <time data-deadline="ISO"> counts down between htmx refreshes.
+// Admin review UI behaviour (no inline scripts: the CSP allows only this file and htmx).
 (function () {
   "use strict";
+  var hour = document.documentElement.lang === "en" ? "h " : "j ";
+
+  // Live SLA countdowns: <time data-deadline="ISO"> counts down between htmx refreshes.
   function label(ms) {
-    var late = ms < 0, m = Math.floor(Math.abs(ms) / 60000), h = Math.floor(m / 60);
-    var text = h + "j " + (m % 60) + "m";
-    return late ? "-" + text : text;
+    var m = Math.floor(Math.abs(ms) / 60000), h = Math.floor(m / 60);
+    return (ms < 0 ? "-" : "") + h + hour + (m % 60) + "m";
   }
   function tick() {
     var now = Date.now();
@@ -15,6 +17,21 @@
     });
   }
   document.addEventListener("DOMContentLoaded", tick);
-  document.addEventListener("htmx:afterSwap", tick);
+  document.addEventListener("htmx:afterSettle", tick);
   setInterval(tick, 30000);
+
+  // A claim button replaces its whole row: keep keyboard focus in that row, not lost at <body>.
+  var swappedId = null;
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var config = evt.detail.requestConfig, source = config && config.elt;
+    var row = source && source.closest ? source.closest("tr[id]") : null;
+    swappedId = row && row === evt.detail.target ? row.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!swappedId) return;
+    var row = document.getElementById(swappedId);
+    var next = row && (row.querySelector("button") || row.querySelector("a"));
+    if (next) next.focus();
+    swappedId = null;
+  });
 })();
