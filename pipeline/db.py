@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -70,6 +71,22 @@ def _tune_sqlite(engine: Engine) -> None:
 def insert_for(dialect_name: str) -> Any:
     """The dialect's INSERT construct (both support ON CONFLICT ... DO NOTHING/UPDATE)."""
     return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
+def block_lock(session: Session, key: str) -> None:
+    """Serialize transactions that triage reports of one block (PostgreSQL; SQLite already is).
+
+    Two reports of one pothole processed at the same moment would each miss the other (neither
+    is committed yet) and both reach the CRM; with a transaction-scoped advisory lock per
+    kelurahan the second waits for the first and, under READ COMMITTED, then sees it.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:k)"),
+        {"k": int.from_bytes(digest, "big", signed=True)},
+    )
 
 
 def get_engine() -> Engine:

@@ -16,7 +16,7 @@ from connectors.contract import InboundMessage, Location
 from normalizers.report import AreaMatch, ReportDraft, build_draft
 from pipeline import commands, dedupe, replies
 from pipeline.completeness import rules_for
-from pipeline.db import session_scope
+from pipeline.db import block_lock, insert_for, session_scope
 from pipeline.enqueue import AfterCommit
 from pipeline.enqueue import later as _send
 from pipeline.models import Attachment, CitizenContact, InboxMessage, Report, ReportFollower, utcnow
@@ -61,14 +61,30 @@ def process_message(inbox_id: int) -> AfterCommit:
         report = _open_needs_info(session, msg)
         if report is not None:
             _attach_followup(session, report, msg)
+            session.refresh(report)  # the guarded update moved it back to `new`
         else:
             report = _create_report(session, inbox, msg)
         for attachment_id in _save_attachments(session, inbox, msg, report.id or 0):
             after.append(_send("fetch_media", attachment_id))
         _mark_processed(session, inbox, report.id)
-        after.append(_send("triage_report", report.id))
+        after.extend(_triage_now(session, report))
     log.info("message_processed", inbox_id=inbox_id, report_id=report.id)
     return after
+
+
+def _triage_now(session: Session, report: Report) -> AfterCommit:
+    """Triage in the processing transaction (one commit, no second load of the report).
+
+    Inside a savepoint: should triage itself fail, the report is still stored, in state `new`,
+    and the triage actor (then the sweeper) tries again, as before the two were merged.
+    """
+    block_lock(session, report.kelurahan_code or "-")
+    try:
+        with session.begin_nested():
+            return apply_triage(session, report)
+    except Exception:  # noqa: BLE001 - the report must not be lost with the triage
+        log.exception("triage_deferred", report_id=report.id)
+        return [_send("triage_report", report.id)]
 
 
 #: Tries (across redeliveries and sweeps) before a message is flagged as failed.
@@ -110,20 +126,26 @@ def _answer_command(session: Session, inbox: InboxMessage, command: commands.Com
 
 
 def _contact(session: Session, msg: InboundMessage) -> int | None:
+    """The citizen's contact row on this channel (created once, even by concurrent workers)."""
     if not msg.sender.handle or msg.anonymous:
         return None
-    found = session.exec(
-        select(CitizenContact).where(
-            CitizenContact.channel == msg.channel, CitizenContact.handle == msg.sender.handle
+    table = CitizenContact.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    stmt = (
+        insert_for(session.get_bind().dialect.name)(table)
+        .values(
+            channel=msg.channel,
+            handle=msg.sender.handle,
+            name=msg.sender.name,
+            phone_e164="",
+            email="",
+            created_at=now,
+            last_seen_at=now,
         )
-    ).first()
-    if found is None:
-        found = CitizenContact(channel=msg.channel, handle=msg.sender.handle, name=msg.sender.name)
-        session.add(found)
-        session.flush()
-    else:
-        found.last_seen_at = utcnow()
-    return found.id
+        .on_conflict_do_update(index_elements=["channel", "handle"], set_={"last_seen_at": now})
+        .returning(table.c.id)
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
 def _draft_values(draft: ReportDraft) -> dict[str, Any]:
@@ -179,8 +201,9 @@ def _open_needs_info(session: Session, msg: InboundMessage) -> Report | None:
     key = _conversation_key(msg)
     if not key:
         return None
-    return session.exec(
-        select(Report)
+    # Only the id first: almost every message has no open question, so no full row is decoded.
+    found = session.exec(
+        select(Report.id)
         .where(
             Report.channel == msg.channel,
             Report.conversation_id == key,
@@ -189,6 +212,7 @@ def _open_needs_info(session: Session, msg: InboundMessage) -> Report | None:
         )  # type: ignore[operator]
         .order_by(Report.id.desc())  # type: ignore[union-attr]
     ).first()
+    return session.get(Report, found) if found is not None else None
 
 
 def _attach_followup(session: Session, report: Report, msg: InboundMessage) -> None:
@@ -216,6 +240,8 @@ def _save_attachments(
     session: Session, inbox: InboxMessage, msg: InboundMessage, report_id: int
 ) -> list[int]:
     """One attachment row per media reference (once); the ids of the new ones, to fetch."""
+    if not msg.media:
+        return []
     existing = {
         a.position
         for a in session.exec(
