@@ -130,6 +130,11 @@ def edit(session: Session, report_id: int, actor: str, **edits: Any) -> AfterCom
 def approve(session: Session, report_id: int, actor: str) -> AfterCommit:
     """needs_review -> ready, then push to the CRM."""
     report = _load(session, report_id, S.NEEDS_REVIEW)
+    # The CRM routes by kelurahan (Suku Dinas of the kota): an admin sets it before approving.
+    if not report.kelurahan_code:
+        raise ReviewError("needs_kelurahan")
+    if not report.description.strip():
+        raise ReviewError("empty_description")
     _move(session, report, S.NEEDS_REVIEW, S.READY)
     audit(session, report_id, actor, "approve", {"state": "needs_review"}, {"state": "ready"})
     return [later("push_report", report_id)]

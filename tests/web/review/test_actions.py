@@ -216,3 +216,21 @@ def test_audit_page_lists_actions_with_before_and_after_within_the_area(client_f
     assert (
         report.reference not in logged_in(client_factory, "lurah_gambir").get("/admin/audit").text
     )
+
+
+def test_a_report_without_kelurahan_cannot_be_approved_until_an_admin_sets_it(
+    client_factory,
+) -> None:
+    add_user("kanal", Role.CHANNEL_ADMIN, channel="twitter")
+    browser = logged_in(client_factory, "kanal")
+    report = make_report(reasons=["missing_location"])
+    with session_scope() as session:
+        row = session.get(Report, report.id)
+        row.kelurahan_code = row.kecamatan_code = row.kota_code = row.kelurahan_name = ""
+        session.add(row)
+    refused = _post(browser, f"/admin/reports/{report.id}/approve")
+    assert refused.status_code == 422 and "Pilih kelurahan lokasi" in refused.text
+    _post(browser, f"/admin/reports/{report.id}/edit", kelurahan_code="31.75.01.1001")
+    assert _post(browser, f"/admin/reports/{report.id}/approve").status_code == 303
+    located = _report(report.id)
+    assert (located.kota_code, located.kecamatan_code) == ("31.75", "31.75.01")
