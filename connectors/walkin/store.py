@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import uuid
 from pathlib import Path
 
 from connectors.walkin.uploads import PDF_TYPE, CheckedUpload, StoredFile
@@ -32,7 +32,9 @@ def save(upload: CheckedUpload, var_dir: Path) -> StoredFile:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.{_EXT[upload.content_type]}"
     if not path.exists():  # content-addressed: a double submit writes nothing new
-        tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+        # A name of its own per writer: two threads saving the same photo (a double submit)
+        # must not share a temporary file; the last atomic rename wins with identical bytes.
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # atomic on POSIX: readers never see half a file
     return StoredFile(
