@@ -80,16 +80,27 @@ def _env(workdir: Path) -> None:
 
 
 def _build(size: int, now: datetime, span_days: float, seed: int) -> float:
-    """Insert the history with executemany in batches of 20,000, then ANALYZE."""
+    """Bulk-load the history: secondary indexes dropped, rows in batches, indexes rebuilt.
+
+    Creating an index over sorted data is far cheaper than growing eleven B-trees row by row
+    (https://sqlite.org/lang_createindex.html; the usual bulk-load recipe).
+    """
     from pipeline.db import get_engine  # noqa: PLC0415
 
     started = time.perf_counter()
-    engine = get_engine()
     rows = history_rows(size, now, span_days, seed)
-    with engine.begin() as conn:
+    with get_engine().begin() as conn:
+        indexes = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'report' "
+            "AND sql IS NOT NULL"
+        ).all()
+        for name, _ in indexes:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
         while batch := list(islice(rows, 20_000)):
             conn.exec_driver_sql(INSERT_HISTORY, batch)
-    with engine.begin() as conn:
+        for _, sql in indexes:
+            conn.exec_driver_sql(sql)
+    with get_engine().begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     return time.perf_counter() - started
 

@@ -252,8 +252,9 @@ class OpsSettings(Section):
 class TriageSettings(Section):
     """Triage thresholds: duplicate scores (0-1), blocking window, same-citizen window."""
 
-    duplicate_above: float = Field(default=0.92, ge=0, le=1)  # linked as duplicate at or above
-    review_above: float = Field(default=0.75, ge=0, le=1)  # possible_duplicate (admin) at or above
+    # Combined scores (pipeline/dedupe.score); defaults chosen on bench/dedupe.py's labelled pairs
+    duplicate_above: float = Field(default=0.85, ge=0, le=1)  # linked as duplicate at or above
+    review_above: float = Field(default=0.65, ge=0, le=1)  # possible_duplicate (admin) at or above
     same_citizen_above: float = Field(default=0.6, ge=0, le=1)  # own report, same place + category
     same_citizen_window_h: float = Field(default=72.0, gt=0)
     window_days: float = Field(default=14.0, gt=0)  # open reports this recent are candidates

@@ -97,8 +97,8 @@ def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[st
     if report.kelurahan_code:
         parts.append(_block("kc", "kelurahan_code = :kel AND category = :cat", limit, False))
         # The category classifier is ~88 % right: the most recent other-category reports of
-        # the kelurahan too, a third of the limit.
-        parts.append(_block("ko", "kelurahan_code = :kel AND category != :cat", limit // 3, False))
+        # the kelurahan too, a fifth of the limit.
+        parts.append(_block("ko", "kelurahan_code = :kel AND category != :cat", limit // 5, False))
     if report.lat is not None and report.lon is not None:
         params |= _box(report.lat, report.lon)
         box = "lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1"
@@ -108,7 +108,7 @@ def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[st
             # The cell's most recent reports (an index range), then the box: filtering the
             # whole cell by the box would read every report of a dense kelurahan.
             where = f"kelurahan_code = :cell{n} AND category = :cat"
-            parts.append(_block(f"g{n}", where, limit // 3, False, then=box))
+            parts.append(_block(f"g{n}", where, limit // 5, False, then=box))
     if report.contact_id is not None or report.conversation_id:
         params |= {
             "own_since": now - timedelta(hours=settings.same_citizen_window_h),

@@ -146,23 +146,40 @@ def candidates(
     if not rows:
         return []
     photos = _photo_hashes(session, [report.id or 0, *(r.id for r in rows)], report)
-    mine = photos.get(report.id or 0, [])
     query = similarity.stored_problem(report.description, report.address_text)
     problems = [similarity.stored_problem(r.description, r.address_text) for r in rows]
     texts = similarity.text_scores(query, problems)
-    found = [_candidate(report, r, t, mine, photos) for r, t in zip(rows, texts, strict=True)]
+    ours = _Ours(
+        report.lat,
+        report.lon,
+        similarity.street_key(report.street),
+        report.category,
+        report.kelurahan_code,
+        photos.get(report.id or 0, []),
+    )
+    found = [_candidate(ours, r, t, photos) for r, t in zip(rows, texts, strict=True)]
     return sorted(found, key=lambda c: (-c.score, c.report_id))  # ties: the older report
 
 
-def _candidate(
-    report: Report, row: Any, text: float, our_photos: list[str], photos: dict[int, list[str]]
-) -> Candidate:
+@dataclass(frozen=True, slots=True)
+class _Ours:
+    """The new report's fields scoring reads, taken once (ORM attribute access is slow)."""
+
+    lat: float | None
+    lon: float | None
+    street_key: str
+    category: str
+    kelurahan_code: str
+    photos: list[str]
+
+
+def _candidate(ours: _Ours, row: Any, text: float, photos: dict[int, list[str]]) -> Candidate:
     dist = None
-    if None not in (report.lat, report.lon, row.lat, row.lon):
-        dist = distance_m(report.lat, report.lon, row.lat, row.lon)  # type: ignore[arg-type]
-    street = similarity.street_score(report.street, row.street)
-    bits = photo_distance(our_photos, photos.get(row.id, []))
-    same_category = row.category == report.category
+    if ours.lat is not None and ours.lon is not None and row.lat is not None:
+        dist = distance_m(ours.lat, ours.lon, row.lat, row.lon)
+    street = similarity.keys_score(ours.street_key, similarity.street_key(row.street))
+    bits = photo_distance(ours.photos, photos.get(row.id, [])) if ours.photos else None
+    same_category = row.category == ours.category
     return Candidate(
         report_id=row.id,
         reference=row.reference,
@@ -173,7 +190,7 @@ def _candidate(
         photo_distance=bits,
         same_citizen=bool(row.own),
         same_category=same_category,
-        same_place=_same_place(street, dist, row.kelurahan_code, report.kelurahan_code),
+        same_place=_same_place(street, dist, row.kelurahan_code, ours.kelurahan_code),
     )
 
 

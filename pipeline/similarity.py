@@ -93,8 +93,12 @@ def text_scores(query: str, problems: list[str]) -> list[float]:
 
 def street_score(street_a: str, street_b: str) -> float | None:
     """0-1 agreement of two street names; None when either names no usable street."""
-    a, b = street_key(street_a), street_key(street_b)
-    short, long = sorted((a, b), key=len)
+    return keys_score(street_key(street_a), street_key(street_b))
+
+
+def keys_score(a: str, b: str) -> float | None:
+    """street_score of two street_key values."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) < 4:  # "Jl. H" (a cut-off "Jl. H. Dogol"): too little to compare
         return None
     # The parser may keep words after the name ("Kalibaru Barat IV Kalibaru Cilincing"):

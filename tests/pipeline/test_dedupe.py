@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from config.settings import TriageSettings
 from pipeline import dedupe, stages
 from pipeline.dedupe import Candidate, candidates, distance_m, geo_cells, score, stored_candidates
 from pipeline.models import Attachment, Report, utcnow
@@ -21,6 +22,7 @@ from tests.pipeline.conftest import add_report
 #: Kebon Sirih's centroid (normalizers/data/dki_kelurahan.csv) and a point 2 km south.
 KEBON_SIRIH_PIN = (-6.18509, 106.83075)
 PHOTO = "c3a1f0e87b3d5a92"
+BANDS = TriageSettings()
 
 
 def other_citizen(session: Session, state: str, **values: Any) -> Report:
@@ -85,7 +87,7 @@ def test_candidates_are_blocked_and_ranked(pipeline_env: PipelineEnv) -> None:
     assert by_id[far.id].same_place is False
     assert not by_id[flood.id].same_category
     assert by_id[flood.id].score < best.score
-    assert 0.75 <= by_id[reworded.id].score < 0.92  # same pin, other words: an admin looks
+    assert BANDS.review_above <= by_id[reworded.id].score < BANDS.duplicate_above  # an admin looks
 
 
 def test_pin_without_kelurahan_is_blocked_by_geo_cell(pipeline_env: PipelineEnv) -> None:
@@ -135,7 +137,8 @@ def test_the_same_photo_raises_the_score_once_both_are_hashed(pipeline_env: Pipe
 
 def test_middle_band_is_stored_for_the_admin(pipeline_env: PipelineEnv) -> None:
     similar = (
-        "Jalan Kebon Sirih RT 02 RW 03 rusak dan berlubang, sudah dua minggu, bahaya untuk motor"
+        "Aspal di Jl. Kebon Sirih RT 02 RW 03 mengelupas dan bergelombang, pengendara motor "
+        "hampir jatuh"
     )
     with pipeline_env.session() as session:
         original = other_citizen(session, "pushed", tracking_number="JK7M-29QX-4", lat=None)
@@ -149,7 +152,7 @@ def test_middle_band_is_stored_for_the_admin(pipeline_env: PipelineEnv) -> None:
         assert (report.state, report.reasons) == ("needs_review", ["possible_duplicate"])
         [stored] = stored_candidates(report)
     assert (stored.report_id, stored.tracking_number) == (ids[0], "JK7M-29QX-4")
-    assert 0.75 <= stored.score < 0.92
+    assert BANDS.review_above <= stored.score < BANDS.duplicate_above
     assert isinstance(stored, Candidate) and stored.text_score > 0.5
 
 

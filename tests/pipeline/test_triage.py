@@ -241,7 +241,7 @@ def test_same_citizen_same_issue_is_a_duplicate_of_their_own_report() -> None:
 
 
 def test_same_citizen_elsewhere_or_about_something_else_is_a_new_report() -> None:
-    elsewhere = dataclasses.replace(OWN_POTHOLE, same_place=False)
+    elsewhere = dataclasses.replace(OWN_POTHOLE, same_place=False, distance_m=1_500.0, score=0.35)
     other_problem = dataclasses.replace(
         OWN_POTHOLE, same_category=False, text_score=0.35, score=0.33
     )
