@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import dramatiq
 import structlog
@@ -58,6 +59,22 @@ def notify_held(inbox_id: int) -> None:
 
 
 @_actor
-def fetch_media(attachment_id: int) -> None:
+def fetch_media_gave_up(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
+    """Called by dramatiq's Retries middleware when fetch_media has used all its retries."""
+    media.give_up(int(message_data["args"][0]), int(retry_info.get("retries", 0)))
+
+
+def _fetch_media(attachment_id: int) -> None:
     """Download, check, strip and store one photo of a report."""
     media.store_attachment(attachment_id)
+
+
+fetch_media = dramatiq.actor(
+    _fetch_media,
+    actor_name="fetch_media",
+    queue_name="intake",
+    max_retries=8,
+    min_backoff=500,
+    on_retry_exhausted="fetch_media_gave_up",
+)
+ALL_ACTORS.append(fetch_media)

@@ -88,3 +88,12 @@ def _checked(data: bytes, settings: Settings) -> dict[str, object]:
         "content_type": mime,
         "path": str(path),
     }
+
+
+def give_up(attachment_id: int, retries: int) -> None:
+    """Downloads that kept failing: the attachment says so (admins see it; ops can retry)."""
+    with session_scope() as session:
+        row = session.get(Attachment, attachment_id)
+        if row is not None and not (row.sha256 or row.rejected_reason):
+            row.rejected_reason = f"not downloaded: provider unavailable after {retries} retries"
+    log.warning("attachment_gave_up", attachment_id=attachment_id, retries=retries)

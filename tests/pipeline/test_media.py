@@ -44,3 +44,26 @@ def test_photo_is_stored_without_exif_and_a_non_image_is_rejected(pipeline_env, 
     assert Path(stored.path).is_file() and Path(stored.path).parent == pipeline_env.var_dir / "media"
     assert not Image.open(stored.path).getexif()  # EXIF gone from what we keep
     assert rejected.rejected_reason and not rejected.sha256
+
+
+def test_a_download_that_keeps_failing_is_marked_on_the_attachment(pipeline_env, monkeypatch):
+    from connectors.contract import TemporarilyUnavailable
+    from pipeline import actors, media
+
+    def unavailable(channel, ref, settings):
+        raise TemporarilyUnavailable("503 from the provider's media host")
+
+    monkeypatch.setattr(media, "fetch", unavailable)
+    # Eight retries with growing backoff in production; one quick retry here.
+    monkeypatch.setitem(actors.fetch_media.options, "max_retries", 1)
+    monkeypatch.setitem(actors.fetch_media.options, "min_backoff", 10)
+    accept(InboundMessage(
+        channel="import", external_id="media-2", sender=Sender(handle="warga-2"),
+        text="Sampah menumpuk di Jl. Sabang, Kel. Kebon Sirih",
+        media=[MediaRef(url="https://media.example/1.jpg")],
+    ))
+    pipeline_env.drain()
+    pipeline_env.drain()  # the give-up message is sent when the last retry fails
+    with pipeline_env.session() as session:
+        [row] = session.exec(select(Attachment)).all()
+    assert row.rejected_reason.startswith("not downloaded") and not row.sha256
