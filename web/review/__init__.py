@@ -28,9 +28,14 @@ def build_router(settings: Settings) -> APIRouter:
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the admin UI to an app: routes, /admin/static, security headers on /admin."""
+    from starlette.exceptions import HTTPException  # noqa: PLC0415
+
+    from web.review.errors import admin_http_errors  # noqa: PLC0415
     from web.review.security import SecurityHeaders  # noqa: PLC0415
 
     app.include_router(build_router(settings), include_in_schema=False)
     app.mount("/admin/static", StaticFiles(directory=STATIC_DIR), name="admin_static")
     https = settings.public_base_url.startswith("https://")
     app.add_middleware(SecurityHeaders, prefix="/admin", https=https)
+    # answers other paths exactly as FastAPI's default handler does
+    app.add_exception_handler(HTTPException, admin_http_errors)  # type: ignore[arg-type]

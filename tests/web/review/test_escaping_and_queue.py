@@ -146,3 +146,16 @@ def test_only_checked_photos_inside_the_media_folder_are_served(
     page = browser.get(f"/admin/reports/{report.id}").text
     assert f"/admin/attachments/{ids['ok']}" in page
     assert f"/admin/attachments/{ids['rejected']}" not in page
+
+
+def test_browsers_get_an_error_page_and_api_clients_json(client_factory) -> None:
+    add_user("lurah", Role.ADMIN_KELURAHAN, kelurahan_code="31.74.01.1001")
+    browser = logged_in(client_factory, "lurah")
+    elsewhere = make_report("31.71.01.1001")
+    page = browser.get(f"/admin/reports/{elsewhere.id}")
+    assert page.status_code == 404 and "Halaman atau laporan tidak ditemukan." in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    api = browser.get(f"/admin/reports/{elsewhere.id}", headers={"Accept": "application/json"})
+    assert api.status_code == 404 and api.json() == {"detail": "report not found"}
+    expired = browser.post(f"/admin/reports/{elsewhere.id}/approve", data={"csrf_token": "x.y"})
+    assert expired.status_code == 403 and "Formulir kedaluwarsa" in expired.text
