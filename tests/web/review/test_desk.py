@@ -64,7 +64,7 @@ def test_walk_in_report_gets_a_receipt_with_the_tracking_number(
     assert "+62812*****890" in page.text and "+6281234567890" not in page.text
     assert "1 foto, 0 berkas surat" in page.text
     fragment = client.get(receipt_url + "/status", headers={"HX-Request": "true"})
-    assert report.tracking_number in fragment.text
+    assert f"http://127.0.0.1:8000/lacak/{report.tracking_number}" in fragment.text
     assert "hx-trigger" not in fragment.text  # settled: the receipt stops polling
 
 
