@@ -208,10 +208,10 @@ def _quality(fig: Figures, settings: Any) -> None:
         f"linked to another report: {sum(p.elsewhere for p in pairs)}  "
         f"original not among candidates: {sum(p.same and p.score is None for p in pairs)}"
     )
-    for above in (0.8, 0.85, 0.88, settings.duplicate_above):
+    for above in sorted({0.8, 0.85, 0.88, 0.92, settings.duplicate_above}):
         hits = [(p.best and (p.score or 0) >= above, p.same) for p in pairs]
         console.print(f"  auto-link if duplicate_above={above:.2f}: {_prf(*_tally(hits))}")
-    for above in (0.6, 0.65, 0.7, settings.review_above):
+    for above in sorted({0.6, 0.65, 0.7, 0.75, settings.review_above}):
         hits = [((p.score or 0) >= above, p.same) for p in pairs]
         console.print(f"  flagged if review_above={above:.2f}: {_prf(*_tally(hits))}")
 

@@ -253,3 +253,10 @@ def test_same_citizen_reporting_an_emergency_again_is_seen_by_an_admin() -> None
     decision = _decide(candidates=[OWN_POTHOLE], emergency="kebakaran")
     assert decision.outcome is Outcome.NEEDS_REVIEW
     assert "emergency" in decision.reasons
+
+
+def test_abusive_words_with_a_place_but_no_known_category_go_to_an_admin() -> None:
+    text = "Anj1ng, ada yang buang bangkai kucing di depan rumah saya, Jl. Kebon Sirih RT 02"
+    decision = _decide(description=text, original_text=text, category="lainnya")
+    assert decision.outcome is Outcome.NEEDS_REVIEW
+    assert decision.reasons == ("profanity",)
