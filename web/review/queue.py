@@ -13,6 +13,7 @@ from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, select
 
 from config.settings import ReviewSettings
+from normalizers import gazetteer
 from pipeline import triage
 from pipeline.db import session_scope
 from pipeline.models import Report, utcnow
@@ -184,6 +185,23 @@ def queue_row(
     return found[0] if found else None
 
 
+def area_choices(user: AdminUser) -> list[tuple[str, str]]:
+    """(code, label) of the areas below the user's own, for the area filter."""
+    role = Role(user.role)
+    if role is Role.ADMIN_KELURAHAN or role is Role.DESK_STAFF:
+        return []
+    if role is Role.ADMIN_KECAMATAN:
+        return [(k.code, k.name) for k in gazetteer.kelurahan_in(user.kecamatan_code)]
+    if role is Role.ADMIN_WALIKOTA:
+        return [(k.code, k.name) for k in gazetteer.KECAMATAN if k.kota_code == user.kota_code]
+    choices = []  # superadmin, channel admin: each kota, then its kecamatan
+    for kota in gazetteer.KOTA:
+        choices.append((kota.code, kota.name))
+        kecamatan = [k for k in gazetteer.KECAMATAN if k.kota_code == kota.code]
+        choices += [(k.code, f"— {k.name}") for k in kecamatan]
+    return choices
+
+
 def channels_in_scope(session: Session, user: AdminUser) -> list[str]:
     """Channels that have reports waiting in the user's queue (for the filter)."""
     stmt = scope_reports(
@@ -204,6 +222,7 @@ def _context(request: Request, user: AdminUser) -> dict[str, Any]:
         "total": total,
         "filters": filters,
         "channels": channels,
+        "areas": area_choices(user),
         "reasons": REASONS,
         "ages": AGES,
         "now": utcnow(),

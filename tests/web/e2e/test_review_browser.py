@@ -63,12 +63,14 @@ def test_review_and_approve_a_flagged_report(browser_page: Page, live_server: Li
         channel="twitter",
         reasons=["missing_photo"],
         description="Tumpukan sampah di pinggir Kali Ciliwung dekat Jembatan Tebet Timur, bau menyengat.",
+        category="sampah",
     )
     make_report(
         "31.74.01.1003",
         channel="facebook",
         reasons=["ambiguous_location", "possible_duplicate"],
         description="Pohon besar miring ke arah kabel listrik di Jl. Menteng Dalam, khawatir tumbang saat hujan.",
+        category="pohon",
     )
     page = browser_page
     login(page, "camat.tebet", PASSWORD)

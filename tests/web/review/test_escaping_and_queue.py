@@ -70,6 +70,8 @@ def test_queue_is_oldest_first_with_sla_deadline_and_filters(client_factory) -> 
     page = browser.get("/admin/").text
     assert page.index(older.reference) < page.index(gambir.reference) < page.index(newer.reference)
     assert 'class="sla-late"' in page  # 7 h waiting: past the 6-hour target
+    assert '<option value="31.71">Jakarta Pusat</option>' in page
+    assert '<option value="31.74.01">— Tebet</option>' in page
     assert "data-deadline=" in page
 
     def rows(**params: str) -> str:
