@@ -12,6 +12,7 @@ from pipeline.models import InboxMessage, Report
 from tests.conftest import PipelineEnv
 from tests.connectors.walkin.conftest import desk_fields, jpeg_with_gps, scanned_letter_pdf
 from tests.web.review.conftest import add_user, csrf_token, login
+from web.app import create_app
 from web.review.auth import Role
 
 OFFICE = "kelurahan:31.74.03.1002"
@@ -225,3 +226,25 @@ def test_english_toggle_translates_the_desk_but_not_the_citizens_receipt(
     receipt = client.get(receipt_url).text
     assert "Print receipt" in receipt  # the officer's buttons follow the toggle
     assert "Tanda Terima Pengaduan" in receipt and "Nomor laporan" in receipt  # the citizen's copy
+
+
+@pytest.mark.postgres
+def test_desk_flow_and_office_scope_on_postgresql(pg_redis_env: PipelineEnv) -> None:
+    """The office lives in the stored JSON: the scope's JSON path must hold on PostgreSQL too."""
+    app = create_app(pg_redis_env.settings)
+    with (
+        TestClient(app, base_url="https://testserver", headers={"Accept": "text/html"}) as desk,
+        TestClient(app, base_url="https://testserver", headers={"Accept": "text/html"}) as other,
+    ):
+        desk_login(desk)
+        desk_login(other, "loket.cideng", office="kelurahan:31.71.01.1002")
+        receipt_url = post_form(desk, _fields()).headers["location"]
+        pg_redis_env.drain()
+        with pg_redis_env.session() as session:
+            report = session.exec(select(Report)).one()
+        assert report.state == "pushed"
+        assert report.tracking_number in desk.get(receipt_url).text
+        search = f"/admin/desk/search?q={report.tracking_number}"
+        assert report.reference in desk.get(search).text
+        assert report.reference not in other.get(search).text
+        assert other.get(receipt_url).status_code == 404
