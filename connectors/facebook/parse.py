@@ -115,29 +115,38 @@ def parse_feed_change(value: dict[str, Any], page_id: str) -> InboundMessage:
     )
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON member that should be an array; anything else counts as empty."""
+    return value if isinstance(value, list) else []
+
+
 def parse_payload(payload: dict[str, Any]) -> Parsed:
     """A whole webhook body (batched entries); ValueError when it is not a page webhook."""
     if not isinstance(payload, dict) or payload.get("object") != "page":
         raise ValueError("not a page webhook")
+    entries = payload.get("entry") or []
+    if not isinstance(entries, list):
+        raise ValueError("entry is not a list")
     parsed = Parsed()
-    for entry in payload.get("entry") or []:
+    for entry in entries:
+        if not isinstance(entry, dict):
+            parsed.malformed.append(({"entry": repr(entry)[:1000]}, "entry is not an object"))
+            continue
         page_id = str(entry.get("id") or "")
-        events = [(parse_messaging, e) for e in entry.get("messaging") or []]
+        changes = [c for c in _list(entry.get("changes")) if isinstance(c, dict)]
+        events = [(parse_messaging, e) for e in _list(entry.get("messaging"))]
         events += [
-            (parse_feed_change, c.get("value") or {})
-            for c in entry.get("changes") or []
-            if c.get("field") == "feed"
+            (parse_feed_change, c.get("value") or {}) for c in changes if c.get("field") == "feed"
         ]
-        parsed.ignored += [
-            f"field {c.get('field')}"
-            for c in entry.get("changes") or []
-            if c.get("field") != "feed"
-        ]
+        parsed.ignored += [f"field {c.get('field')}" for c in changes if c.get("field") != "feed"]
         for parse, event in events:
             try:
+                if not isinstance(event, dict):
+                    raise TypeError(f"event is a {type(event).__name__}, not an object")
                 parsed.messages.append(parse(event, page_id))
             except UnsupportedEvent as exc:
                 parsed.ignored.append(str(exc))
-            except (KeyError, TypeError, ValueError) as exc:
-                parsed.malformed.append((event, f"{type(exc).__name__}: {exc}"))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raw = event if isinstance(event, dict) else {"value": repr(event)[:1000]}
+                parsed.malformed.append((raw, f"{type(exc).__name__}: {exc}"))
     return parsed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,7 +55,13 @@ def article_id(url: str) -> str:
 
 def parse_feed(body: bytes) -> tuple[str, list[FeedEntry]]:
     """(outlet title, entries) of an RSS or Atom document; MalformedFeed when nothing is usable."""
-    parsed = feedparser.parse(body)
+    # A stream, never the bytes themselves: feedparser.parse treats a str/bytes argument that
+    # looks like a path or URL as one to open (a hostile body like b"/etc/passwd" would be
+    # read from disk), and raises on undecodable or NUL-containing "names".
+    try:
+        parsed = feedparser.parse(io.BytesIO(body))
+    except (ValueError, UnicodeError) as exc:
+        raise MalformedFeed(f"not a feed: {type(exc).__name__}") from exc
     entries = [e for e in parsed.entries if e.get("link")]
     if parsed.bozo and not entries:
         raise MalformedFeed(f"not a feed: {type(parsed.get('bozo_exception')).__name__}")

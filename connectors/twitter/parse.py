@@ -42,8 +42,15 @@ class Skipped:
     raw: dict[str, Any] | None = None
 
 
-def _index(items: list[dict[str, Any]] | None, key: str) -> dict[str, dict[str, Any]]:
-    return {str(item.get(key)): item for item in items or [] if item.get(key) is not None}
+def _index(items: Any, key: str) -> dict[str, dict[str, Any]]:
+    """includes.users/places/media by id; members that are not objects are left out."""
+    if not isinstance(items, list):
+        return {}
+    return {
+        str(item[key]): item
+        for item in items
+        if isinstance(item, dict) and item.get(key) is not None
+    }
 
 
 def _location(tweet: dict[str, Any], places: dict[str, dict[str, Any]]) -> Location | None:
@@ -115,16 +122,21 @@ def parse_tweet(tweet: dict[str, Any], includes: dict[str, Any], account_id: str
 
 def parse_page(page: dict[str, Any], account_id: str) -> tuple[list[InboundMessage], list[Skipped]]:
     """Every tweet of a page, oldest first; what was left out comes back as Skipped."""
-    includes = page.get("includes") or {}
+    includes = page.get("includes")
+    includes = includes if isinstance(includes, dict) else {}
+    data = page.get("data")
     msgs: list[InboundMessage] = []
     skipped: list[Skipped] = []
-    for tweet in reversed(page.get("data") or []):  # the API lists newest first
+    for tweet in reversed(data if isinstance(data, list) else []):  # the API lists newest first
+        tweet_id = str(tweet.get("id") or "") if isinstance(tweet, dict) else ""
         try:
+            if not isinstance(tweet, dict):
+                raise TypeError(f"tweet is a {type(tweet).__name__}, not an object")
             msgs.append(parse_tweet(tweet, includes, account_id))
         except UnsupportedEvent as exc:
-            skipped.append(Skipped(str(tweet.get("id")), str(exc)))
-        except (ValueError, TypeError, KeyError) as exc:
-            skipped.append(
-                Skipped(str(tweet.get("id") or ""), f"malformed: {exc}", malformed=True, raw=tweet)
-            )
+            skipped.append(Skipped(tweet_id, str(exc)))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # One odd tweet is stored flagged; it must not hold up the rest of the page.
+            raw = tweet if isinstance(tweet, dict) else {"value": repr(tweet)[:1000]}
+            skipped.append(Skipped(tweet_id, f"malformed: {exc}", malformed=True, raw=raw))
     return msgs, skipped

@@ -45,3 +45,17 @@ def test_rss_and_atom_read_html_page_refused() -> None:
     assert atom[0].title.startswith("Lampu PJU di Jalan Pemuda")
     with pytest.raises(MalformedFeed):
         parse_feed((FIXTURES / "not_a_feed.html").read_bytes())
+
+
+def test_a_body_that_names_a_local_file_is_not_read_from_disk() -> None:
+    # feedparser opens a str/bytes argument that looks like a path: the body of a hostile
+    # feed server must never make us parse (or leak) a file of this machine.
+    body = str(FIXTURES / "atom_warta.xml").encode()
+    with pytest.raises(MalformedFeed):
+        parse_feed(body)
+
+
+@pytest.mark.parametrize("body", [b"\x80\x81 not utf-8", b"nul\x00in the middle"])
+def test_undecodable_bodies_are_malformed_feeds(body: bytes) -> None:
+    with pytest.raises(MalformedFeed):
+        parse_feed(body)
