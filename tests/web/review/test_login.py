@@ -198,3 +198,12 @@ def test_expired_sessions_and_stale_address_counters_are_pruned_at_login(
     with session_scope() as session:
         assert session.get(AdminSession, "0" * 64) is None
         assert session.exec(select(LoginThrottle)).all() == []
+
+
+def test_hsts_only_when_the_site_is_served_over_https() -> None:
+    from web.review.security import header_list
+
+    assert (b"strict-transport-security", b"max-age=31536000; includeSubDomains") in header_list(
+        True
+    )
+    assert all(name != b"strict-transport-security" for name, _ in header_list(False))
