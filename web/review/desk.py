@@ -31,6 +31,7 @@ from web.review.auth import (
     settings_of,
 )
 from web.review.csrf import verify_csrf
+from web.review.gazetteer import every_kelurahan
 from web.review.models import AdminUser
 from web.review.templating import templates
 
@@ -45,10 +46,8 @@ TEXT_FIELDS = (
     "letter_kind", "citizen_name", "phone", "email", "description", "street", "rt_rw",
     "landmark", "kelurahan_code", "office",
 )  # fmt: skip
-KELURAHAN_OPTIONS = sorted(
-    ((k.code, f"{k.name} — Kec. {gz.area(k.kecamatan_code).name}") for k in gz.KELURAHAN),
-    key=lambda pair: pair[1],
-)
+#: The same labels the gazetteer's autocomplete swaps in ("Kel. Cideng, Kec. Gambir, ...").
+KELURAHAN_OPTIONS = [(s.code, s.label) for s in every_kelurahan()]
 
 
 def max_body_bytes(request: Request) -> int:

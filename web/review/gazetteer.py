@@ -110,16 +110,22 @@ def search(query: str, level: str = "", limit: int = MAX_RESULTS) -> list[Sugges
     return [_suggestion(a, scores[a.code]) for a in ranked[:limit]]
 
 
-def options_html(suggestions: list[Suggestion], placeholder: str) -> Markup:
+def options_html(suggestions: list[Suggestion], placeholder: str, select_first: bool) -> Markup:
     """<option> elements for a kelurahan <select> (htmx swaps them in; names escaped)."""
     rows = [Markup('<option value="">{}</option>').format(placeholder)]
     rows += [
         Markup('<option value="{}"{}>{}</option>').format(
-            s.code, Markup(" selected") if i == 0 else "", s.label
+            s.code, Markup(" selected") if select_first and i == 0 else "", s.label
         )
         for i, s in enumerate(suggestions)
     ]
     return Markup("\n").join(rows)
+
+
+@cache
+def every_kelurahan() -> list[Suggestion]:
+    """All 267 kelurahan by name: the full list when nothing (or nothing known) is typed."""
+    return sorted((_suggestion(k, 0.0) for k in gz.KELURAHAN), key=lambda s: (s.name, s.code))
 
 
 @router.get("/api/gazetteer")
@@ -133,7 +139,10 @@ def gazetteer_api(
     """Up to ten areas for what was typed (any logged-in user; the data is public)."""
     if format == "html" or request.headers.get("HX-Request"):
         found = search(q, level or "kelurahan")
-        placeholder = i18n.translate(lang_of(request), "gz_pick" if found else "gz_none")
-        return HTMLResponse(options_html(found, placeholder))
+        # A cleared box or a query that matches nothing gives the full list back, never an
+        # empty select the officer cannot choose from.
+        key = "gz_pick" if found or len(gz.fold(q)) < 2 else "gz_none"
+        placeholder = i18n.translate(lang_of(request), key)
+        return HTMLResponse(options_html(found or every_kelurahan(), placeholder, bool(found)))
     found = search(q, level)
     return JSONResponse({"query": q, "results": [asdict(s) for s in found]})

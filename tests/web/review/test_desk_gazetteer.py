@@ -68,6 +68,10 @@ def test_htmx_fragment_is_options_with_the_best_selected(client: TestClient) -> 
     assert options[1] == ("31.71.01.1002", " selected", "Kel. Cideng, Kec. Gambir, Jakarta Pusat")
     none = client.get("/admin/api/gazetteer", params={"q": "zzzz", "format": "html"}).text
     assert "Tidak ada yang cocok" in none
+    cleared = client.get("/admin/api/gazetteer", params={"q": "", "format": "html"}).text
+    for fragment in (none, cleared):  # the full list comes back, nothing chosen for the officer
+        assert fragment.count('<option value="31.') == 267 and " selected" not in fragment
+    assert "Pilih kelurahan" in cleared
 
 
 def test_lookup_needs_a_login(client: TestClient) -> None:
