@@ -127,25 +127,23 @@ def chat_env(
     graph = stack.enter_context(FakeGraph(META_PAGE, META_TOKEN))
     telegram = stack.enter_context(FakeTelegram(TELEGRAM_TOKEN))
     stack.fakes = (twilio, graph, telegram)  # type: ignore[attr-defined]
-    return make_env(
-        monkeypatch,
-        tmp_path,
-        INTAKE_TWILIO__ACCOUNT_SID=TWILIO_SID,
-        INTAKE_TWILIO__AUTH_TOKEN=TWILIO_TOKEN,
-        INTAKE_TWILIO__PUBLIC_URL=TWILIO_PUBLIC_URL,
-        INTAKE_TWILIO__API_BASE_URL=twilio.base_url,
-        INTAKE_TWILIO__SMS_FROM="+628111272206",
-        INTAKE_META__APP_SECRET=META_SECRET,
-        INTAKE_META__VERIFY_TOKEN=META_VERIFY,
-        INTAKE_META__PAGE_ACCESS_TOKEN=META_TOKEN,
-        INTAKE_META__PAGE_ID=META_PAGE,
-        INTAKE_META__GRAPH_BASE_URL=graph.base_url,
-        INTAKE_TELEGRAM__BOT_TOKEN=TELEGRAM_TOKEN,
-        INTAKE_TELEGRAM__WEBHOOK_SECRET=TELEGRAM_SECRET,
-        INTAKE_TELEGRAM__BASE_URL=f"{telegram.base_url}/bot",
-        INTAKE_TELEGRAM__BASE_FILE_URL=f"{telegram.base_url}/file/bot",
-        **env,
-    )
+    settings = {
+        "INTAKE_TWILIO__ACCOUNT_SID": TWILIO_SID,
+        "INTAKE_TWILIO__AUTH_TOKEN": TWILIO_TOKEN,
+        "INTAKE_TWILIO__PUBLIC_URL": TWILIO_PUBLIC_URL,
+        "INTAKE_TWILIO__API_BASE_URL": twilio.base_url,
+        "INTAKE_TWILIO__SMS_FROM": "+628111272206",
+        "INTAKE_META__APP_SECRET": META_SECRET,
+        "INTAKE_META__VERIFY_TOKEN": META_VERIFY,
+        "INTAKE_META__PAGE_ACCESS_TOKEN": META_TOKEN,
+        "INTAKE_META__PAGE_ID": META_PAGE,
+        "INTAKE_META__GRAPH_BASE_URL": graph.base_url,
+        "INTAKE_TELEGRAM__BOT_TOKEN": TELEGRAM_TOKEN,
+        "INTAKE_TELEGRAM__WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "INTAKE_TELEGRAM__BASE_URL": f"{telegram.base_url}/bot",
+        "INTAKE_TELEGRAM__BASE_FILE_URL": f"{telegram.base_url}/file/bot",
+    }
+    return make_env(monkeypatch, tmp_path, **(settings | env))
 
 
 @contextmanager
