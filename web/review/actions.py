@@ -82,7 +82,14 @@ def edit(
         "kelurahan_code": kelurahan_code or None,  # "— choose —" keeps the current kelurahan
         "category": category or None,
     }
-    return perform(request, user, report_id, "edit", partial(review.edit, **edits), release=False)
+
+    def run(session: Session, rid: int, who: str) -> AfterCommit:
+        report = session.get(Report, rid)
+        if report and report.state == "dead" and user.role != Role.SUPERADMIN.value:
+            raise review.ReviewError("cannot_act_state", state="dead")  # dead is ops' business
+        return review.edit(session, rid, who, **edits)
+
+    return perform(request, user, report_id, "edit", run, release=False)
 
 
 @router.post("/reports/{report_id}/approve")

@@ -234,3 +234,13 @@ def test_a_report_without_kelurahan_cannot_be_approved_until_an_admin_sets_it(
     assert _post(browser, f"/admin/reports/{report.id}/approve").status_code == 303
     located = _report(report.id)
     assert (located.kota_code, located.kecamatan_code) == ("31.75", "31.75.01")
+
+
+def test_only_superadmins_touch_a_report_the_crm_refused(client_factory) -> None:
+    add_user("lurah", Role.ADMIN_KELURAHAN, kelurahan_code="31.74.01.1001")
+    browser = logged_in(client_factory, "lurah")
+    report = make_report(state="dead", reasons=["crm_rejected"])
+    page = browser.get(f"/admin/reports/{report.id}").text
+    assert "Ubah data laporan" not in page and "Kirim ulang ke CRM" not in page
+    edit = _post(browser, f"/admin/reports/{report.id}/edit", description="Diubah lurah")
+    assert edit.status_code == 409 and _report(report.id).description != "Diubah lurah"
