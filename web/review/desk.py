@@ -17,7 +17,6 @@ from connectors.walkin.parse import FormInvalid, check_form, split_text
 from connectors.walkin.store import read_document
 from connectors.walkin.submit import submit
 from connectors.walkin.uploads import Upload
-from normalizers import gazetteer as gz
 from normalizers.contact import mask_phone
 from pipeline.db import session_scope
 from pipeline.models import InboxMessage, Report
@@ -165,7 +164,6 @@ def receipt_context(session: Session, inbox: InboxMessage) -> dict[str, Any]:
     report = session.exec(select(Report).where(Report.inbox_message_id == inbox.id)).first()
     original = session.get(Report, report.duplicate_of) if report and report.duplicate_of else None
     handle = payload.get("sender", {}).get("handle", "")
-    kelurahan = gz.AREAS.get(desk.get("kelurahan_code", ""))
     description, address = split_text(str(payload.get("text", "")))
     return {
         "inbox": inbox,
@@ -175,9 +173,6 @@ def receipt_context(session: Session, inbox: InboxMessage) -> dict[str, Any]:
         "settled": report.state in SETTLED if report else inbox.state in {"failed", "malformed"},
         "office": office_label(str(context.get("office", ""))),
         "letter_kind": LETTER_KINDS.get(desk.get("letter_kind", ""), ""),
-        "kelurahan": kelurahan,
-        "kecamatan": gz.AREAS.get(kelurahan.kecamatan_code) if kelurahan else None,
-        "kota": gz.AREAS.get(kelurahan.kota_code) if kelurahan else None,
         "description": description,
         "address": address,
         "notify_via": context.get("via", ""),
