@@ -179,7 +179,8 @@ def test_desk_staff_see_only_their_office(
     with pipeline_env.session() as session:
         report = session.exec(select(Report)).one()
 
-    assert report.reference in client.get(f"/admin/desk/search?q={report.tracking_number}").text
+    found = client.get(f"/admin/desk/search?q={report.tracking_number}").text
+    assert report.reference in found and "sudah di CRM" in found and "Menunggu" in found
     assert report.reference in client.get(f"/admin/desk/search?q= {report.reference.lower()} ").text
 
     other = client_factory()
