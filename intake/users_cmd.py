@@ -71,6 +71,14 @@ def _session() -> AbstractContextManager[Session]:
     return session_scope()
 
 
+def _audit(
+    session: Session, action: str, before: dict[str, object], after: dict[str, object]
+) -> None:
+    from pipeline.review import audit  # noqa: PLC0415
+
+    audit(session, None, "intake users (cli)", action, before, after)
+
+
 def _find(session: Session, username: str) -> AdminUser:
     user = session.exec(select(AdminUser).where(AdminUser.username == username.lower())).first()
     if user is None:
@@ -118,6 +126,7 @@ def add(
             **fields,
         )
         session.add(user)
+        _audit(session, "user_add", {}, {"username": username, "role": role.value, **fields})
     typer.echo(f"created {username} ({role.value})")
 
 
@@ -126,9 +135,13 @@ def _set_disabled(username: str, disabled: bool) -> None:
 
     with _session() as session:
         user = _find(session, username)
+        before = {"username": user.username, "disabled": user.disabled}
         user.disabled = disabled
         session.add(user)
         ended = sessions.end_all(session, user.id or 0) if disabled else 0
+        _audit(
+            session, "user_disable" if disabled else "user_enable", before, {"disabled": disabled}
+        )
     typer.echo(f"{'disabled' if disabled else 'enabled'} {user.username}; sessions ended: {ended}")
 
 
@@ -161,6 +174,7 @@ def reset(username: str, password_stdin: PasswordStdin = False) -> None:
         user.failed_logins, user.locked_until = 0, None
         session.add(user)
         ended = sessions.end_all(session, user.id or 0)
+        _audit(session, "user_reset", {"username": user.username}, {"sessions_ended": ended})
     typer.echo(f"password reset for {user.username}; sessions ended: {ended}")
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from config.settings import ReviewSettings
 from pipeline.db import session_scope
 from pipeline.models import utcnow
+from pipeline.review import audit
 from web.review import csrf, i18n, passwords, sessions, throttle
 from web.review.auth import current_session, settings_of
 from web.review.models import AdminSession, AdminUser
@@ -53,9 +54,19 @@ def authenticate(
     usable = user is not None and not user.disabled
     if not passwords.verify(user.password_hash if usable and user else None, password):
         throttle.record_failure(session, user, address, cfg)
+        if user is not None and throttle.is_locked(user.locked_until, utcnow()):
+            audit(
+                session,
+                None,
+                user.username,
+                "lockout",
+                {},
+                {"locked_until": str(user.locked_until)},
+            )
         return LoginResult(refused="failed")
     assert user is not None and user.id is not None
     throttle.record_success(session, user)
+    audit(session, None, user.username, "login", {}, {"role": user.role})
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     # housekeeping on the (rare) successful login keeps both tables small without a timer

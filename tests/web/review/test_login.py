@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from pipeline.db import session_scope
+from pipeline.models import AuditAction
 from tests.web.review.conftest import PASSWORD, add_user, csrf_token, login
 from web.review.auth import Role
 from web.review.models import AdminSession, AdminUser
@@ -61,6 +62,9 @@ def test_account_locks_after_repeated_failures_even_for_the_right_password(
     locked = login(client, "sari", PASSWORD)
     assert locked.status_code == 429
     assert "Terlalu banyak percobaan gagal" in locked.text
+    with session_scope() as session:
+        events = session.exec(select(AuditAction.actor, AuditAction.action)).all()
+    assert ("sari", "lockout") in events
     with session_scope() as session:
         user = session.exec(select(AdminUser).where(AdminUser.username == "sari")).one()
         assert user.locked_until is not None

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from intake.cli import app
 from pipeline.db import session_scope
+from pipeline.models import AuditAction
 from tests.web.review.conftest import login
 from web.review.models import AdminSession, AdminUser
 from web.review.passwords import verify
@@ -118,3 +119,6 @@ def test_disable_ends_sessions_and_reset_replaces_the_password(pipeline_env, cli
     )
     assert login(client, "super", PASSWORD).status_code == 401
     assert login(client, "super", new).status_code == 303
+    with session_scope() as session:
+        actions = [a.action for a in session.exec(select(AuditAction).order_by(AuditAction.id))]
+    assert actions == ["user_add", "login", "user_disable", "user_enable", "user_reset", "login"]
