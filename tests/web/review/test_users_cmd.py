@@ -51,49 +51,21 @@ def test_add_with_area_from_the_gazetteer_and_password_from_stdin(pipeline_env) 
     assert PASSWORD not in listed.output and "argon2" not in listed.output
 
 
+def _add(username: str, *options: str, password: str = PASSWORD):
+    return runner.invoke(
+        app, ["users", "add", username, *options, "--password-stdin"], input=password + "\n"
+    )
+
+
 def test_add_refuses_wrong_area_level_weak_password_and_duplicates(pipeline_env) -> None:
-    wrong_level = runner.invoke(
-        app,
-        [
-            "users",
-            "add",
-            "camat",
-            "--role",
-            "admin_kecamatan",
-            "--area",
-            "31.74.01.1002",
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-    )
+    wrong_level = _add("camat", "--role", "admin_kecamatan", "--area", "31.74.01.1002")
     assert wrong_level.exit_code != 0 and "needs a kecamatan code" in wrong_level.output
-    weak = runner.invoke(
-        app,
-        [
-            "users",
-            "add",
-            "camat",
-            "--role",
-            "admin_kecamatan",
-            "--area",
-            "31.74.01",
-            "--password-stdin",
-        ],
-        input="pendek\n",
-    )
+    weak = _add("camat", "--role", "admin_kecamatan", "--area", "31.74.01", password="pendek")
     assert weak.exit_code != 0 and "at least 10 characters" in weak.output
-    args = [
-        "users",
-        "add",
-        "kanal",
-        "--role",
-        "channel_admin",
-        "--channel",
-        "twitter",
-        "--password-stdin",
-    ]
-    assert runner.invoke(app, args, input=PASSWORD + "\n").exit_code == 0
-    again = runner.invoke(app, args, input=PASSWORD + "\n")
+    unknown = _add("camat", "--role", "admin_kecamatan", "--area", "31.99.01")
+    assert unknown.exit_code != 0 and "unknown Kemendagri code" in unknown.output
+    assert _add("kanal", "--role", "channel_admin", "--channel", "twitter").exit_code == 0
+    again = _add("kanal", "--role", "channel_admin", "--channel", "twitter")
     assert again.exit_code == 1 and "user exists" in again.output
 
 
