@@ -98,3 +98,25 @@ def test_repeat_while_the_first_is_in_review_gets_the_intake_reference(
     assert (again.state, again.duplicate_of) == ("duplicate", first.id)
     assert [r.kind for r in whatsapp.sent] == ["in_review", "same_citizen"]
     assert f"ref. {first.reference}" in whatsapp.sent[1].text
+
+
+@pytest.mark.postgres
+def test_same_issue_again_on_postgresql(
+    pg_pipeline_env: PipelineEnv, whatsapp: RecordingSender
+) -> None:
+    first = accept(message(POTHOLE, sender=CITIZEN, location=AT_POTHOLE))
+    pg_pipeline_env.drain()
+    again = accept(message(POTHOLE_AGAIN, sender=CITIZEN, location=AT_POTHOLE))
+    lamp = accept(message(DARK_STREET, sender=CITIZEN, location=IN_TEBET))  # processed together
+    pg_pipeline_env.drain()
+
+    by_inbox = {r.inbox_message_id: r for r in _reports(pg_pipeline_env)}
+    original = by_inbox[first.inbox_id]
+    assert (by_inbox[again.inbox_id].state, by_inbox[again.inbox_id].duplicate_of) == (
+        "duplicate",
+        original.id,
+    )
+    assert (by_inbox[lamp.inbox_id].state, by_inbox[lamp.inbox_id].duplicate_of) == (
+        "pushed",
+        None,
+    )
