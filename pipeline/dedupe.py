@@ -32,8 +32,11 @@ from pipeline import similarity
 from pipeline.blocking import CLOSED_CRM_STATUS, NEAR_M, OPEN_STATES, blocked_rows, geo_cells
 from pipeline.models import Attachment, Report
 
-#: pHash Hamming distance (of 64 bits) at or below which two photos are the same picture
-#: (forwarded or re-sent); imagehash's README compares hashes the same way.
+#: pHash Hamming distance (of 64 bits): pHash's own docs say 1-2 differing bits means "very
+#: likely the same image" (metacpan Phash::FFI) and its Haskell binding suggests 15 as a
+#: similarity cut-off (hackage phash, imagesSimilar): <= 6 counts as the same picture (forwarded
+#: or re-compressed), <= 12 as the same scene; more says nothing (another angle, not another
+#: problem).
 SAME_PHOTO_BITS = 6
 SIMILAR_PHOTO_BITS = 12
 
