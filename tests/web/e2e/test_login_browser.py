@@ -24,3 +24,20 @@ def test_login_logout_in_chromium(browser_page: Page, live_server: LiveServer) -
     expect(page.get_by_role("heading", name="Masuk")).to_be_visible()
     page.goto("/admin/")
     expect(page).to_have_url(f"{live_server.url}/admin/login?next=/admin/")
+
+
+def test_keyboard_only_login_and_skip_link(browser_page: Page, live_server: LiveServer) -> None:
+    add_user("dimas", Role.ADMIN_WALIKOTA, kota_code="31.74")
+    page = browser_page
+    page.goto("/admin/login")
+    expect(page.get_by_label("Nama pengguna")).to_be_focused()  # autofocus
+    page.keyboard.type("dimas")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the first stop is the skip link, visible when focused
+    skip = page.get_by_role("link", name="Langsung ke isi")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
