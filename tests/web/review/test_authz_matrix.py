@@ -125,3 +125,20 @@ def test_account_without_an_area_sees_nothing(client_factory) -> None:
     browser = logged_in(client_factory, "kosong")
     assert report.reference not in browser.get("/admin/").text
     assert browser.get(f"/admin/reports/{report.id}").status_code == 404
+
+
+def test_desk_staff_scope_is_their_own_office_walk_ins(pipeline_env) -> None:
+    from sqlmodel import select
+
+    from web.review.auth import can_act, scope_reports
+
+    desk = add_user("loket", Role.DESK_STAFF, office="kelurahan:31.74.01.1001")
+    here = make_report(channel="walkin", office="kelurahan:31.74.01.1001")
+    elsewhere = make_report(channel="walkin", office="kelurahan:31.71.01.1001")
+    tweet = make_report(channel="twitter")
+    with session_scope() as session:
+        assert set(session.exec(scope_reports(select(Report.id), desk)).all()) == {here.id}
+        visible = {
+            r.id for r in (here, elsewhere, tweet) if can_act(desk, session.get(Report, r.id))
+        }
+    assert visible == {here.id}
