@@ -25,6 +25,7 @@ class Ack:
 
     inbox_id: int
     created: bool
+    correlation_id: str = ""  # set when this call created the row
 
 
 def _insert_stmt(dialect: str, values: dict[str, Any]) -> Any:
@@ -62,9 +63,10 @@ def store(
     conn: Connection, msg: InboundMessage, *, state: str = "received", error: str = ""
 ) -> Ack:
     """Insert one inbox row unless (channel, external_id) exists; one statement, no ORM."""
-    inserted = conn.execute(_insert_stmt(conn.dialect.name, _row(msg, state, error))).scalar()
+    row = _row(msg, state, error)
+    inserted = conn.execute(_insert_stmt(conn.dialect.name, row)).scalar()
     if inserted is not None:
-        return Ack(inbox_id=int(inserted), created=True)
+        return Ack(inbox_id=int(inserted), created=True, correlation_id=row["correlation_id"])
     table = InboxMessage.__table__  # type: ignore[attr-defined]
     existing = conn.execute(
         select(table.c.id).where(
@@ -79,7 +81,10 @@ def _enqueue(acks: Iterable[Ack]) -> None:
 
     for ack in acks:
         if ack.created:
-            process_message.send(ack.inbox_id)
+            # The id travels with the message, so the worker need not look it up.
+            process_message.send_with_options(
+                args=(ack.inbox_id,), correlation_id=ack.correlation_id
+            )
 
 
 def accept(msg: InboundMessage, *, hold_reason: str = "") -> Ack:
