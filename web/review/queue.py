@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -64,6 +65,13 @@ class QueueFilters:
             area=area if _CODE.fullmatch(area) else "",
             age_h=int(age) if age.isdigit() and int(age) in AGES else 0,
         )
+
+    def url(self) -> str:
+        """/admin/ with these filters as query parameters."""
+        params = {"reason": self.reason, "channel": self.channel, "area": self.area}
+        params["age"] = str(self.age_h) if self.age_h else ""
+        query = urlencode({k: v for k, v in params.items() if v})
+        return "/admin/" + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -240,4 +248,9 @@ def queue_page(request: Request, user: AdminUser = Depends(require_roles(*Role))
 @router.get("/queue/rows")
 def queue_rows_partial(request: Request, user: AdminUser = Depends(reviewer)) -> Response:
     """The queue's table body alone (htmx refresh and filter changes)."""
-    return templates.TemplateResponse(request, "_queue_rows.html", _context(request, user))
+    context = _context(request, user)
+    # The address bar follows the filters (replaced, not pushed: the minutely refresh must not
+    # fill the history), so a reload or a shared link shows the same queue.
+    # https://htmx.org/headers/hx-replace-url/
+    headers = {"HX-Replace-Url": context["filters"].url()}
+    return templates.TemplateResponse(request, "_queue_rows.html", context, headers=headers)

@@ -58,7 +58,7 @@ def test_review_and_approve_a_flagged_report(browser_page: Page, live_server: Li
     )
     report = _clipping(live_server, "https://news.example.id/jalan-tebet-barat", CLIPPING)
     assert report.state == "needs_review"
-    make_report(
+    tweet = make_report(
         "31.74.01.1001",
         channel="twitter",
         reasons=["missing_photo"],
@@ -77,6 +77,9 @@ def test_review_and_approve_a_flagged_report(browser_page: Page, live_server: Li
     expect(page.get_by_role("heading", name="Antrean tinjauan")).to_be_visible()
     expect(page.get_by_role("link", name=report.reference)).to_be_visible()
     screenshot(page, "queue")
+    page.get_by_label("Alasan").select_option("channel_review")  # htmx swaps the rows
+    expect(page.get_by_role("link", name=tweet.reference)).to_have_count(0)
+    expect(page).to_have_url(f"{live_server.url}/admin/?reason=channel_review")
     page.get_by_role("button", name=f"Tangani {report.reference}").click()  # htmx swaps the row
     expect(page.locator(f"#report-{report.id}")).to_contain_text("Anda menangani")
     expect(page.get_by_role("button", name="Lepaskan")).to_be_focused()  # focus stays in the row

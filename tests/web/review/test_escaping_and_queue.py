@@ -82,6 +82,9 @@ def test_queue_is_oldest_first_with_sla_deadline_and_filters(client_factory) -> 
     assert rows(channel="email").count('<tr id="report-') == 2
     assert gambir.reference in rows(area="31.71") and older.reference not in rows(area="31.71")
     assert older.reference in rows(area="31.74.01.1001")
+    filtered = browser.get("/admin/queue/rows", params={"channel": "email", "age": "6", "x": "1"})
+    assert filtered.headers["HX-Replace-Url"] == "/admin/?channel=email&age=6"
+    assert older.reference not in browser.get("/admin/?channel=email").text  # a reload keeps them
     assert rows(age="6").count('<tr id="report-') == 1
     assert (
         rows(reason="%").count('<tr id="report-') == 3
