@@ -38,7 +38,13 @@ def enqueue_reply(
     report_id: int | None = None,
     not_before: Any = None,
 ) -> int | None:
-    """Record a reply to the sender of `inbox` unless one with this key exists; its id if new."""
+    """Record a reply to the sender of `inbox` unless one with this key exists; its id if new.
+
+    None, and nothing recorded, when the message has no sender to answer (a walk-in citizen who
+    left no contact, an anonymous letter): such replies could only ever become dead letters.
+    """
+    if not inbox.sender_handle:
+        return None
     payload = inbox.payload or {}
     values = {
         "dedupe_key": dedupe_key,

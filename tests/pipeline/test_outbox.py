@@ -251,3 +251,15 @@ def test_sweep_reconciles_and_resends_what_was_lost(pipeline_env: PipelineEnv) -
     assert result.requeued["send_reply"] == [lost]
     assert _row(pipeline_env, lost).state == "sent"
     assert _file_keys(pipeline_env) == ["report:9:confirmation"]
+
+
+def test_a_message_without_a_sender_gets_no_reply_row(pipeline_env: PipelineEnv) -> None:
+    # e.g. a walk-in citizen who left no contact: a reply could only become a dead letter
+    with pipeline_env.session() as session:
+        inbox = add_inbox(session, message(channel="walkin", sender=Sender(handle="")))
+        oid = outbox.enqueue_reply(
+            session, dedupe_key="report:9:confirmation", kind="confirmation", inbox=inbox, text="x"
+        )
+        session.commit()
+        rows = session.exec(select(OutboxReply)).all()
+    assert oid is None and rows == []
