@@ -84,12 +84,19 @@ KOTA: tuple[Area, ...] = tuple(a for a in AREAS.values() if a.level == "kota")
 
 
 def _directional_bases() -> dict[str, list[str]]:
-    """'Cempaka Putih' -> both kelurahan 'Cempaka Putih Barat/Timur' (people drop the direction)."""
+    """'Cempaka Putih' -> both kelurahan 'Cempaka Putih Barat/Timur' (people drop the direction).
+
+    Not when the base is itself a kelurahan: 'Manggarai' is Manggarai (Tebet), not also
+    Manggarai Selatan; 'Grogol' is Grogol (Kebayoran Lama), not also Grogol Utara/Selatan.
+    """
+    exact = {compact(kel.name) for kel in KELURAHAN}
     bases: dict[str, list[str]] = {}
     for kel in KELURAHAN:
         words = kel.name.split()
         if len(words) > 1 and words[-1] in {"Utara", "Selatan", "Barat", "Timur"}:
-            bases.setdefault(compact(" ".join(words[:-1])), []).append(kel.code)
+            base = compact(" ".join(words[:-1]))
+            if base not in exact:
+                bases.setdefault(base, []).append(kel.code)
     return bases
 
 

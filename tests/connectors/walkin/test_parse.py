@@ -197,25 +197,7 @@ def _resolved(code: str) -> tuple[str, float]:
     return draft.area.kelurahan_code, draft.area.confidence
 
 
-#: normalizers.address reads "Kel. Manggarai" as ambiguous with Manggarai Selatan (the directional
-#: base 'manggarai' shares the key); reported to the lead, fix belongs in normalizers/.
-KNOWN_AMBIGUOUS = {"31.74.01.1007"}
-
-
-@pytest.mark.parametrize(
-    "code",
-    [
-        pytest.param(
-            k.code,
-            marks=pytest.mark.xfail(
-                strict=True, reason="normalizer: Manggarai vs Manggarai Selatan"
-            )
-            if k.code in KNOWN_AMBIGUOUS
-            else (),
-        )
-        for k in gz.KELURAHAN
-    ],
-)
+@pytest.mark.parametrize("code", [k.code for k in gz.KELURAHAN])
 def test_every_selected_kelurahan_resolves_confidently(code: str) -> None:
     kelurahan_code, confidence = _resolved(code)
     assert kelurahan_code == code
