@@ -45,6 +45,19 @@ def _correlate(request: httpx.Request) -> None:
         request.headers["X-Correlation-ID"] = str(correlation_id)
 
 
+#: Our categories -> the service codes of the shipped CRM core (crm_core/services.py), which
+#: names six of them differently; a city's own Open311 server sets INTAKE_CRM__SERVICE_CODES
+#: (e.g. {"jalan_rusak": "001", "*": "099"}) instead. Without these, those six were refused (400).
+DEFAULT_SERVICE_CODES: dict[str, str] = {
+    "pju": "lampu_jalan",
+    "banjir": "banjir_genangan",
+    "trotoar": "fasilitas_umum",
+    "pkl": "ketertiban_umum",
+    "kebisingan": "ketertiban_umum",
+    "pelayanan_publik": "lainnya",
+}
+
+
 class Open311Client:
     """The CRMClient protocol against any GeoReport v2 server (JSON format)."""
 
@@ -61,7 +74,8 @@ class Open311Client:
     ) -> None:
         self.api_key = api_key
         self.jurisdiction_id = jurisdiction_id
-        self.service_codes = service_codes or {}
+        # A configured map replaces the defaults entirely (its "*" must not lose to them).
+        self.service_codes = dict(service_codes) if service_codes else dict(DEFAULT_SERVICE_CODES)
         self.backoff = backoff or Backoff()
         self._tokens: dict[str, str] = {}  # idempotency key -> token, for batch servers
         self._uncertain: set[str] = set()  # keys whose last push may have reached the CRM

@@ -174,12 +174,6 @@ def test_reply_api_429_and_5xx_send_each_reply_once(
     assert max(o.attempts for o in outbox) > 1  # the faults really hit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with INTAKE_CRM__BACKEND=open311 and no INTAKE_CRM__SERVICE_CODES, categories "
-    "the core names differently (pju, banjir, trotoar, pkl, kebisingan, pelayanan_publik) are "
-    "refused with 400 and the report goes dead",
-)
 def test_open311_default_settings_push_every_category(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, served_core: tuple[CRMCore, ServedApp]
 ) -> None:
