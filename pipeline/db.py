@@ -44,6 +44,10 @@ def _tune_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # A 64 MiB page cache and memory-mapped reads: duplicate blocking reads many report rows
+        # per new report (measured: candidate SQL 2.7 -> 1.4 ms at 300k reports).
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA mmap_size=268435456")
         cur.close()
 
     # SQLite's busy handler polls with growing sleeps (up to 100 ms), so threads of one process
