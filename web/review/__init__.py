@@ -15,13 +15,23 @@ STATIC_DIR = Path(__file__).parent / "static"
 def build_router(settings: Settings) -> APIRouter:
     """Every admin route under /admin; each request sees the settings the app was built with."""
     # imported here so that `import web.review.models` (migrations) stays light
-    from web.review import actions, audit, desk, gazetteer, login, queue, reports  # noqa: PLC0415
+    from web.review import (  # noqa: PLC0415
+        actions,
+        audit,
+        dead,
+        desk,
+        gazetteer,
+        login,
+        queue,
+        reports,
+        stats,
+    )
 
     def bind_settings(request: Request) -> None:
         request.state.settings = settings
 
     router = APIRouter(prefix="/admin", dependencies=[Depends(bind_settings)])
-    for module in (login, queue, reports, actions, audit, desk, gazetteer):
+    for module in (login, queue, reports, actions, audit, desk, gazetteer, dead, stats):
         router.include_router(module.router)
     return router
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
+from connectors.walkin import LETTER_KINDS, office_label
 from normalizers import category as categories
 from normalizers import gazetteer
 from pipeline import dedupe
@@ -17,7 +18,16 @@ from pipeline.db import session_scope
 from pipeline.models import Attachment, CRMPush, InboxMessage, Report, utcnow
 from pipeline.replies import ASK_FOR, REJECT_REASONS
 from web.review import claims
-from web.review.auth import REVIEWERS, Role, can_act, require_roles, scope_reports, settings_of
+from web.review.auth import (
+    OFFICE_KEY,
+    REVIEWERS,
+    WALKIN,
+    Role,
+    can_act,
+    require_roles,
+    scope_reports,
+    settings_of,
+)
 from web.review.csrf import verify_csrf
 from web.review.models import AdminUser
 from web.review.queue import QueueRow
@@ -67,8 +77,12 @@ def photos_of(session: Session, report_id: int) -> list[Attachment]:
 
 
 def candidates_in_scope(session: Session, user: AdminUser, report: Report) -> list[Any]:
-    """Duplicate candidates the user may see (a channel admin sees only their channel's)."""
-    found = dedupe.candidates(session, report)[:50]
+    """Duplicate candidates the user may see (a channel admin sees only their channel's).
+
+    Triage's stored list is what it decided on; rows triaged before it was stored are
+    compared live.
+    """
+    found = (dedupe.stored_candidates(report) or dedupe.candidates(session, report))[:50]
     if not found:
         return []
     visible = set(
@@ -81,14 +95,38 @@ def candidates_in_scope(session: Session, user: AdminUser, report: Report) -> li
     return [c for c in found if c.report_id in visible][:MAX_CANDIDATES]
 
 
+def desk_details(messages: list[InboxMessage], report: Report) -> dict[str, Any] | None:
+    """The walk-in desk's record of a report (connectors/walkin/parse.py to_message), or None."""
+    first = messages[0] if messages else None
+    if report.channel != WALKIN or first is None or first.id != report.inbox_message_id:
+        return None
+    payload = first.payload or {}
+    raw = payload.get("raw") or {}
+    desk = raw.get("desk") or {}
+    office = str((payload.get("reply_context") or {}).get(OFFICE_KEY, ""))
+    return {
+        "inbox_id": first.id,
+        "letter_kind": LETTER_KINDS.get(str(desk.get("letter_kind", "")), ""),
+        "office": office_label(office) if office else "",
+        "staff_id": str(desk.get("staff_id", "")),
+        "consent": bool(desk.get("consent")),
+        # a confidential or anonymous citizen's identity is kept from officers, even masked
+        "nik_masked": "" if report.confidential or report.anonymous else desk.get("nik_masked"),
+        "documents": len(raw.get("documents") or []),
+    }
+
+
 def page_context(session: Session, user: AdminUser, report: Report) -> dict[str, Any]:
     """Everything the report page shows."""
     holder = claims.holder(session, report.id or 0)
     holder_user = session.get(AdminUser, holder.user_id) if holder else None
     push = session.exec(select(CRMPush).where(CRMPush.report_id == report.id)).first()
+    messages = messages_of(session, report)
     return {
         "report": report,
-        "messages": messages_of(session, report),
+        "messages": messages,
+        "desk": desk_details(messages, report),
+        "stored_candidates": bool(report.candidates),
         "photos": photos_of(session, report.id or 0),
         "candidates": candidates_in_scope(session, user, report),
         "holder": holder_user.display_name or holder_user.username if holder_user else "",
