@@ -12,6 +12,7 @@ from sqlmodel import Session
 from pipeline.models import Report, utcnow
 
 log = structlog.get_logger(__name__)
+_REPORT = Report.__table__  # type: ignore[attr-defined]
 
 
 class ReportState(StrEnum):
@@ -69,9 +70,12 @@ def transition(
     """
     check_allowed(source, target)
     now = utcnow()
+    # A Core UPDATE: the ORM-enabled one would also search the session for the row to sync
+    # it, the largest single cost of the hot path. Callers that read the report afterwards
+    # refresh it (session.refresh / populate_existing).
     stmt = (
-        update(Report)
-        .where(Report.id == report_id, Report.state == source.value)  # type: ignore[arg-type]
+        update(_REPORT)
+        .where(_REPORT.c.id == report_id, _REPORT.c.state == source.value)
         .values(state=target.value, state_changed_at=now, updated_at=now, **values)
     )
     moved = session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
