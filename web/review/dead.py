@@ -9,6 +9,7 @@ import structlog
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from config.logging import redact_text
 from pipeline import deadletters, enqueue
 from pipeline.db import session_scope
 from pipeline.models import utcnow
@@ -44,11 +45,14 @@ def _as_utc(value: datetime) -> datetime:
 
 
 def rows_for(lang: str, letters: list[deadletters.DeadLetter]) -> list[dict[str, Any]]:
-    """Dead letters as the table shows them, each with its age in words (pure)."""
+    """Dead letters as the table shows them: age in words, error without personal data."""
     now = utcnow()
     return [
         {
             "letter": d,
+            # provider errors quote recipients ("The 'To' number +62812... is not valid"): ops
+            # need the reason, not the citizen's phone, e-mail or NIK
+            "error": redact_text(d.error),
             "age": age_text(lang, (now - _as_utc(d.since)).total_seconds()),
             "retryable": d.kind in deadletters.RETRYABLE,
         }
@@ -77,6 +81,7 @@ def dead_page(
         "kinds": deadletters.KINDS,
         "kind": kind,
         "rows": rows_for(lang_of(request), letters),
+        "total": counts[kind] if kind else sum(counts.values()),
         "done": done if done in OUTCOMES else "",
     }
     return templates.TemplateResponse(request, "dead.html", context)

@@ -75,6 +75,7 @@ def test_dead_page_lists_kinds_counts_age_and_escapes_error_text(client_factory)
     assert "onerror=alert(1)&gt;" in page.text
     assert report.reference in page.text and f'id="dead-push-{report.id}"' in page.text
     assert 'data-kind="push">1<' in page.text and 'href="/admin/dead"' in page.text
+    assert "1 dari 1 surat mati" in page.text
     assert browser.get("/admin/dead?kind=push").status_code == 200
     assert browser.get("/admin/dead?kind=bogus").status_code == 404
 
@@ -210,3 +211,28 @@ def test_age_reads_in_minutes_hours_and_days() -> None:
     assert age_text("id", 59) == "0 m"
     assert age_text("id", 3 * 3600 + 12 * 60) == "3 j 12 m"
     assert age_text("en", 2 * 86400 + 4 * 3600) == "2 d 4 h"
+
+
+def test_error_texts_show_no_phone_email_or_nik(client_factory) -> None:
+    report = make_report("31.74.01.1001", channel="twilio", state="pushed", tracking_number="7")
+    with session_scope() as session:
+        session.add(
+            OutboxReply(
+                dedupe_key=f"report:{report.id}:confirmation",
+                report_id=report.id,
+                kind="confirmation",
+                channel="twilio",
+                recipient="whatsapp:+6281234567890",
+                reply_context={},
+                text="Laporan Anda kami terima.",
+                state="dead",
+                attempts=1,
+                last_error="Twilio 21211: The 'To' number whatsapp:+6281234567890 is not a "
+                "valid phone number (budi.santoso@gmail.com, NIK 3174015001900001)",
+            )
+        )
+    add_user("root", Role.SUPERADMIN)
+    page = logged_in(client_factory, "root").get("/admin/dead?kind=reply").text
+    assert "Twilio 21211: The &#39;To&#39; number whatsapp:[phone] is not a valid" in page
+    for personal in ("6281234567890", "budi.santoso", "3174015001900001"):
+        assert personal not in page
