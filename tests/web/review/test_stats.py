@@ -88,3 +88,13 @@ def test_pick_day() -> None:
     assert pick_day("", day) == (day, True)
     assert pick_day((day - timedelta(days=3)).isoformat(), day) == (day - timedelta(days=3), True)
     assert pick_day("kemarin", day) == (day, False)
+
+
+def test_pages_follow_the_english_toggle(client_factory) -> None:
+    add_user("root", Role.SUPERADMIN)
+    browser = logged_in(client_factory, "root")
+    browser.cookies.set("crm_lang", "en")
+    stats_page = browser.get("/admin/stats").text
+    assert "Intake statistics" in stats_page and "Messages per hour (WIB)" in stats_page
+    dead_page = browser.get("/admin/dead").text
+    assert "No dead letters." in dead_page and ">Statistics</a>" in dead_page
