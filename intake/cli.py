@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -93,31 +94,77 @@ def worker(
 
     stop = threading.Event()
     stop_on_signals(stop)
+    _stop_with_parent(stop)
     serve_worker_metrics(settings)
     run_worker(settings, stop, threads or None)
 
 
+PARENT_ENV = "INTAKE_WORKER_PARENT"
+
+
+def _stop_with_parent(stop: threading.Event) -> None:
+    """A child of `worker --processes N` stops (gracefully) when its supervisor is gone."""
+    parent = os.environ.get(PARENT_ENV)
+    if not parent:
+        return
+
+    def watch() -> None:
+        # Killed outright (SIGKILL, OOM), the supervisor forwards nothing: an orphan would go
+        # on consuming the queue unsupervised and unrestarted. Re-parenting shows it.
+        while not stop.wait(1.0):
+            if os.getppid() != int(parent):
+                typer.echo("worker supervisor is gone: stopping", err=True)
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _supervise(cmd: list[str], count: int, settings: object) -> None:
-    """Run `count` copies of cmd; forward SIGTERM; serve their summed metrics; exit when done."""
+    """Run `count` copies of cmd and serve their summed metrics; SIGTERM stops all of them.
+
+    A child that dies on its own stops its siblings too and its exit code becomes ours, so the
+    runner above (systemd, honcho) restarts the whole set instead of running short-handed.
+    """
     import signal  # noqa: PLC0415
+    import time  # noqa: PLC0415
 
     from pipeline.metrics import MultiprocessMetrics  # noqa: PLC0415
 
     metrics = MultiprocessMetrics()
-    children = [subprocess.Popen(cmd, env=metrics.child_env()) for _ in range(count)]  # noqa: S603
+    env = {**metrics.child_env(), PARENT_ENV: str(os.getpid())}
+    children = [subprocess.Popen(cmd, env=env) for _ in range(count)]  # noqa: S603
+    asked: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
+        asked.append(signum)
         for child in children:
-            child.send_signal(signum)
+            if child.poll() is None:
+                child.send_signal(signum)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     metrics.serve(settings)
-    codes = [child.wait() for child in children]
+    first_death: int | None = None
+    while any(child.poll() is None for child in children):
+        dead = [child.returncode for child in children if child.returncode is not None]
+        if dead and not asked:
+            first_death = _shell_code(dead[0]) or 1
+            typer.echo(f"a worker process exited ({first_death}): stopping the others", err=True)
+            forward(signal.SIGTERM, None)
+        time.sleep(0.2)
     metrics.close()
-    # a child killed by a signal has a negative code: report it as the shell would (128 + n)
-    failed = [code if code > 0 else 128 - code for code in codes if code]
-    raise typer.Exit(max(failed, default=0))
+    # A child still starting up when asked to stop dies of the forwarded signal itself before
+    # it installs a handler: it held no work, so that is a clean stop too.
+    codes = [
+        0 if asked and child.returncode == -asked[0] else _shell_code(child.returncode)
+        for child in children
+    ]
+    raise typer.Exit(first_death if first_death is not None else max(codes, default=0))
+
+
+def _shell_code(returncode: int) -> int:
+    """A child killed by signal n has returncode -n: report it as a shell would (128 + n)."""
+    return 128 - returncode if returncode < 0 else returncode
 
 
 @app.command()

@@ -50,6 +50,39 @@ ACTOR_RUNS = Counter(
 )
 
 
+#: Every gauge: name -> (help, labels). Alert rules in docs/alerts.yml use these names.
+GAUGES: dict[str, tuple[str, list[str]]] = {
+    "intake_inbox_messages": ("Inbox rows by channel and state", ["channel", "state"]),
+    "intake_backlog_oldest_age_seconds": ("Age of the oldest row waiting for a stage", ["stage"]),
+    "intake_reports": ("Reports by state", ["state"]),
+    "intake_reports_waiting": ("Waiting reports by state and reason", ["state", "reason"]),
+    "intake_review_queue_size": ("Reports waiting for an admin", []),
+    "intake_review_queue_over_sla": ("Reviews waiting longer than 6 hours", []),
+    "intake_poller_lag_seconds": (
+        "How far behind its provider a poller is (last batch)",
+        ["channel"],
+    ),
+    "intake_poller_heartbeat_age_seconds": ("Seconds since a poller's last heartbeat", ["channel"]),
+    "intake_poller_items": ("Items a poller has stored", ["channel"]),
+    "intake_poller_stale_after_seconds": (
+        "Heartbeat age at which /readyz calls an enabled poller stale",
+        ["channel"],
+    ),
+    "intake_dead_letters": ("Dead letters waiting for ops", ["kind"]),
+    "intake_queue_messages": ("Messages waiting in the queue", ["queue"]),
+    "intake_queue_dead_messages": ("Messages the broker dead-lettered", ["queue"]),
+    "intake_queue_oldest_message_age_seconds": ("Age of the next message in line", ["queue"]),
+    "intake_metrics_collect_seconds": ("Time the last count took", []),
+    "intake_review_queue_oldest_age_seconds": ("How long the oldest review has waited", []),
+    "intake_queue_delayed_messages": ("Messages waiting for a retry time", ["queue"]),
+    "intake_crm_pushes": ("CRM push rows by state (pending, done, dead, dropped)", ["state"]),
+    "intake_replies": (
+        "Outbox replies by state (pending, sending, sent, dead, dropped)",
+        ["state"],
+    ),
+}
+
+
 def outcome(exception: BaseException | None, failed: bool) -> str:
     """success, retry or failed for one finished actor run."""
     if exception is None:

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from pipeline import deadletters
 from pipeline.broker import is_in_process
 from pipeline.db import get_engine
+from pipeline.metrics import GAUGES
 from pipeline.models import CRMPush, InboxMessage, OutboxReply, PollerCheckpoint, Report, utcnow
 from pipeline.states import ReportState
 
@@ -32,45 +33,15 @@ REVIEW_SLA = timedelta(hours=6)
 #: States whose reasons are worth a label (small queues a person works through).
 REASON_STATES = (ReportState.NEEDS_INFO, ReportState.NEEDS_REVIEW, ReportState.DEAD)
 MAX_REASON_ROWS = 20_000
+#: Whole-table totals (a scan of every inbox row and report) are recounted only every this many
+#: cache periods: they move slowly and are what makes a scrape of a big database expensive.
+TOTALS_EVERY = 6
 
 _inbox = InboxMessage.__table__  # type: ignore[attr-defined]
 _report = Report.__table__  # type: ignore[attr-defined]
 _push = CRMPush.__table__  # type: ignore[attr-defined]
 _outbox = OutboxReply.__table__  # type: ignore[attr-defined]
 _checkpoint = PollerCheckpoint.__table__  # type: ignore[attr-defined]
-
-
-#: Every gauge: name -> (help, labels). Alert rules in docs/alerts.yml use these names.
-GAUGES: dict[str, tuple[str, list[str]]] = {
-    "intake_inbox_messages": ("Inbox rows by channel and state", ["channel", "state"]),
-    "intake_backlog_oldest_age_seconds": ("Age of the oldest row waiting for a stage", ["stage"]),
-    "intake_reports": ("Reports by state", ["state"]),
-    "intake_reports_waiting": ("Waiting reports by state and reason", ["state", "reason"]),
-    "intake_review_queue_size": ("Reports waiting for an admin", []),
-    "intake_review_queue_over_sla": ("Reviews waiting longer than 6 hours", []),
-    "intake_poller_lag_seconds": (
-        "How far behind its provider a poller is (last batch)",
-        ["channel"],
-    ),
-    "intake_poller_heartbeat_age_seconds": ("Seconds since a poller's last heartbeat", ["channel"]),
-    "intake_poller_items": ("Items a poller has stored", ["channel"]),
-    "intake_poller_stale_after_seconds": (
-        "Heartbeat age at which /readyz calls an enabled poller stale",
-        ["channel"],
-    ),
-    "intake_dead_letters": ("Dead letters waiting for ops", ["kind"]),
-    "intake_queue_messages": ("Messages waiting in the queue", ["queue"]),
-    "intake_queue_dead_messages": ("Messages the broker dead-lettered", ["queue"]),
-    "intake_queue_oldest_message_age_seconds": ("Age of the next message in line", ["queue"]),
-    "intake_metrics_collect_seconds": ("Time the last count took", []),
-    "intake_review_queue_oldest_age_seconds": ("How long the oldest review has waited", []),
-    "intake_queue_delayed_messages": ("Messages waiting for a retry time", ["queue"]),
-    "intake_crm_pushes": ("CRM push rows by state (pending, done, dead, dropped)", ["state"]),
-    "intake_replies": (
-        "Outbox replies by state (pending, sending, sent, dead, dropped)",
-        ["state"],
-    ),
-}
 
 
 def _age(now: datetime, then: datetime | None) -> float:
@@ -95,8 +66,8 @@ def _gauge(name: str, rows: list[tuple[Any, ...]]) -> Metric:
     return family
 
 
-def inbox_families(session: Session, now: datetime) -> list[Metric]:
-    """Messages received per channel (a running total) and where they are now."""
+def total_families(session: Session) -> list[Metric]:
+    """Whole-table counts: messages per channel and state, reports per state (the slow tier)."""
     rows = session.execute(
         select(_inbox.c.channel, _inbox.c.state, func.count()).group_by(
             _inbox.c.channel, _inbox.c.state
@@ -110,26 +81,31 @@ def inbox_families(session: Session, now: datetime) -> list[Metric]:
         per_channel[channel] += number
     for channel, number in sorted(per_channel.items()):
         received.add_metric([channel], number)
-    oldest = session.execute(
-        select(func.min(_inbox.c.stored_at)).where(_inbox.c.state == "received")
-    ).scalar()
+    states = session.execute(
+        select(_report.c.state, func.count()).group_by(_report.c.state).order_by(_report.c.state)
+    ).all()
     return [
         received,
         _gauge("intake_inbox_messages", [tuple(r) for r in rows]),
-        _gauge(
-            "intake_backlog_oldest_age_seconds", [("process_message", _age(now, _aware(oldest)))]
-        ),
+        _gauge("intake_reports", [tuple(r) for r in states]),
     ]
 
 
-def report_families(session: Session, now: datetime) -> list[Metric]:
-    """Reports by state, by reason for the waiting states, the review queue and its SLA."""
-    rows = session.execute(
-        select(_report.c.state, func.count(), func.min(_report.c.state_changed_at)).group_by(
-            _report.c.state
+def _waiting(session: Session, state: ReportState) -> tuple[int, datetime | None]:
+    """Count and oldest state change of one state (ix_report_state_changed: a range scan)."""
+    number, oldest = session.execute(
+        select(func.count(), func.min(_report.c.state_changed_at)).where(
+            _report.c.state == state.value
         )
-    ).all()
-    by_state = {state: (number, _aware(oldest)) for state, number, oldest in rows}
+    ).one()
+    return int(number or 0), _aware(oldest)
+
+
+def queue_families(session: Session, now: datetime) -> list[Metric]:
+    """The small queues a person or a stage works through: sizes, oldest ages, reasons."""
+    oldest_inbox = session.execute(
+        select(func.min(_inbox.c.stored_at)).where(_inbox.c.state == "received")
+    ).scalar()
     reasons: Counter[tuple[str, str]] = Counter()
     for state, raw in session.execute(
         select(_report.c.state, _report.c.reasons)
@@ -138,19 +114,18 @@ def report_families(session: Session, now: datetime) -> list[Metric]:
     ):
         for reason in raw if isinstance(raw, list) else json.loads(raw or "[]"):
             reasons[(state, str(reason))] += 1
-    review_n, review_oldest = by_state.get(ReportState.NEEDS_REVIEW.value, (0, None))
+    review_n, review_oldest = _waiting(session, ReportState.NEEDS_REVIEW)
     over_sla = session.execute(
         select(func.count()).where(
             _report.c.state == ReportState.NEEDS_REVIEW.value,
             _report.c.state_changed_at < now - REVIEW_SLA,
         )
     ).scalar()
-    backlog = [
-        (stage, _age(now, by_state.get(state.value, (0, None))[1]))
+    backlog = [("process_message", _age(now, _aware(oldest_inbox)))] + [
+        (stage, _age(now, _waiting(session, state)[1]))
         for stage, state in (("triage_report", ReportState.NEW), ("push_report", ReportState.READY))
     ]
     return [
-        _gauge("intake_reports", [(s, n) for s, (n, _o) in sorted(by_state.items())]),
         _gauge("intake_reports_waiting", [(*k, n) for k, n in sorted(reasons.items())]),
         _gauge("intake_review_queue_size", [(review_n,)]),
         _gauge("intake_review_queue_oldest_age_seconds", [(_age(now, review_oldest),)]),
@@ -172,13 +147,13 @@ def delivery_families(session: Session, now: datetime) -> list[Metric]:
             ).group_by(table.c.state)
         ).all()
         families.append(_gauge(f"intake_{name}", [(s, n) for s, n, _a in rows]))
+        # One total, not per state: a row's attempts would move between labels as it changes
+        # state, and a counter must only grow (a dead-letter retry resets a reply's count,
+        # which Prometheus' rate() reads as a counter reset).
         attempts = CounterMetricFamily(
-            f"intake_{attempts_name}",
-            f"Attempts made for {name}, by the row's current state",
-            labels=["state"],
+            f"intake_{attempts_name}", f"Attempts made for {name} (retries = attempts - rows)"
         )
-        for state, _n, total in rows:
-            attempts.add_metric([state], float(total))
+        attempts.add_metric([], float(sum(total for _s, _n, total in rows)))
         families.append(attempts)
     due = session.execute(
         select(func.min(_outbox.c.next_attempt_at)).where(
@@ -277,6 +252,8 @@ class PipelineCollector(Collector):
         self._lock = threading.Lock()
         self._cached: list[Metric] = []
         self._at = float("-inf")
+        self._totals: list[Metric] = []
+        self._totals_at = float("-inf")
 
     def configure(
         self, cache_s: float, media_age: timedelta, stale_after: dict[str, float]
@@ -285,15 +262,18 @@ class PipelineCollector(Collector):
         with self._lock:
             self.cache_s, self.media_age, self.stale_after = cache_s, media_age, stale_after
             self._cached, self._at = [], float("-inf")
+            self._totals, self._totals_at = [], float("-inf")
 
     def gather(self) -> list[Metric]:
         """Count everything now (one short read transaction, then the broker)."""
         started = time.perf_counter()
         now = utcnow()
         with Session(get_engine()) as session:
+            if time.monotonic() - self._totals_at >= self.cache_s * TOTALS_EVERY:
+                self._totals, self._totals_at = total_families(session), time.monotonic()
             families = [
-                *inbox_families(session, now),
-                *report_families(session, now),
+                *self._totals,
+                *queue_families(session, now),
                 *delivery_families(session, now),
                 *poller_families(session, now, self.stale_after),
                 dead_letter_family(session, self.media_age),

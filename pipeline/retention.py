@@ -1,11 +1,11 @@
 """Retention of personal data (UU 27/2022): blank citizens' contact data of long-closed reports.
 
-UU 27/2022 on Personal Data Protection (Pasal 43-44) has a controller erase personal data once
-the purpose of processing is over. A report's purpose ends when it is closed: Selesai in the
-CRM, rejected, or merged into a report that is itself closed. After INTAKE_OPS__CONTACT_
-RETENTION_DAYS of quiet we blank who sent it (name, phone, e-mail, handle) and scrub phones,
-e-mails and NIKs out of its text. The complaint itself, its area and its photos stay: they
-are the city's record of the problem, not of the person.
+UU 27/2022 on Personal Data Protection has a controller end processing when the retention
+period is reached or the purpose achieved (Pasal 42) and erase data no longer needed (Pasal 43).
+A report's purpose ends when it is closed: Selesai in the CRM, rejected, or merged into a report
+that is itself closed. After INTAKE_OPS__CONTACT_RETENTION_DAYS of quiet we blank who sent it
+(name, phone, e-mail, handle) and scrub phones, e-mails and NIKs out of its text. The complaint,
+its area and its photos stay: they are the city's record of the problem, not of the person.
 """
 
 from __future__ import annotations

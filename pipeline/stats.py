@@ -5,8 +5,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from crm_core import sla
@@ -93,11 +94,13 @@ def intake_counts(session: Session, start: datetime, end: datetime) -> tuple[dic
     ):
         per_channel[channel] = per_channel.get(channel, 0) + 1
         per_hour[_as_utc(stored_at).astimezone(WIB).hour] += 1
+    # IN (subquery) rather than a join: the planner then walks the day's messages through
+    # report.inbox_message_id's unique index instead of every report (measured 0.9 s -> ms).
+    todays = select(_inbox.c.id).where(_stored_that_day(start, end))
     per_state = dict(
         session.execute(
             select(_report.c.state, func.count())
-            .join(_inbox, _inbox.c.id == _report.c.inbox_message_id)
-            .where(_stored_that_day(start, end))
+            .where(_report.c.inbox_message_id.in_(todays))
             .group_by(_report.c.state)
         ).all()
     )
@@ -122,21 +125,22 @@ def ticket_times(session: Session, start: datetime, end: datetime) -> list[float
 
 def sla_status(session: Session, now: datetime) -> SlaStatus:
     """Open tickets and how many are past the CRM's clocks (Pergub 128/2017 via crm_core.sla)."""
-    pushed = _report.c.state == ReportState.PUSHED.value
     is_open = _report.c.crm_status != Status.SELESAI.value
+    waiting = _report.c.crm_status.in_(["", Status.MENUNGGU.value])
+    pushed_at = _report.c.state_changed_at
 
-    def count(*conditions: object) -> int:
-        stmt = select(func.count()).select_from(_report).where(pushed, *conditions)
-        return int(session.execute(stmt).scalar() or 0)
+    def tally(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    return SlaStatus(
-        open_tickets=count(is_open),
-        late_coordination=count(
-            _report.c.crm_status.in_(["", Status.MENUNGGU.value]),
-            _report.c.state_changed_at < now - sla.COORDINATE_WITHIN,
-        ),
-        late_resolution=count(is_open, _report.c.state_changed_at < now - sla.RESOLVE_WITHIN),
-    )
+    # One pass over pushed reports (ix_report_state_changed) instead of one per figure.
+    open_n, late_coord, late_resolve = session.execute(
+        select(
+            tally(is_open),
+            tally(and_(waiting, pushed_at < now - sla.COORDINATE_WITHIN)),
+            tally(and_(is_open, pushed_at < now - sla.RESOLVE_WITHIN)),
+        ).where(_report.c.state == ReportState.PUSHED.value)
+    ).one()
+    return SlaStatus(int(open_n), int(late_coord), int(late_resolve))
 
 
 def snapshot(session: Session, day: date | None = None) -> Stats:

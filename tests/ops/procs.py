@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -39,8 +40,14 @@ class Proc:
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
         self._out = log.open("wb")
+        # its own session: kill() can then take the whole process group down with it
         self.popen = subprocess.Popen(  # noqa: S603
-            args, cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     @classmethod
@@ -92,11 +99,26 @@ class Proc:
             self._out.close()
 
     def kill(self) -> None:
-        """Clean-up for a failed test."""
-        if self.popen.poll() is None:
-            self.popen.kill()
-            self.popen.wait()
+        """Clean-up, even after a failed test: the process and everything it started."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
         self._out.close()
+
+
+def run_intake(
+    tmp_path: Path, *args: str, check: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run one `intake` command to completion in the embedded environment of tmp_path."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "intake", *args],
+        cwd=ROOT,
+        env=env or intake_env(tmp_path, COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=check,
+    )
 
 
 def listening_port(proc: Proc) -> int | None:

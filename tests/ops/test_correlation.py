@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.ops.procs import ROOT, intake_env, run_intake
+
 SAMPLE = ROOT / "intake" / "samples" / "sample.jsonl"
 
 
@@ -17,24 +15,8 @@ def _replay_one(tmp_path: Path) -> tuple[list[dict[str, object]], Path]:
     line = SAMPLE.read_text(encoding="utf-8").splitlines()[0]  # a pothole in Kel. Bangka
     source = tmp_path / "one.jsonl"
     source.write_text(line + "\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "INTAKE_VAR_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": "",
-        "REDIS_URL": "",
-        "INTAKE_CRM__DATABASE_URL": "",
-        "INTAKE_LOG_FORMAT": "json",
-        "INTAKE_LOG_LEVEL": "INFO",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "intake", "replay", str(source), "--timeout", "120"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
+    env = intake_env(tmp_path, INTAKE_LOG_LEVEL="INFO")
+    done = run_intake(tmp_path, "replay", str(source), "--timeout", "120", check=True, env=env)
     events = []
     for raw in done.stderr.splitlines():
         if raw.startswith("{"):

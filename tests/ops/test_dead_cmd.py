@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,12 @@ from sqlmodel import select
 from pipeline.db import session_scope
 from pipeline.models import AuditAction, CRMPush, Report
 from tests.conftest import close_env, make_env
-from tests.ops.procs import ROOT, intake_env
+from tests.ops.procs import run_intake
 from tests.pipeline.conftest import add_inbox, add_report, message
 
 
 def _intake(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "intake", "dead", *args],
-        cwd=ROOT,
-        env=intake_env(tmp_path, COLUMNS="200"),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_intake(tmp_path, "dead", *args)
 
 
 def test_list_retry_twice_and_drop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

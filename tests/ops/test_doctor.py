@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.telegram_bot_api import FakeTelegram
-from tests.ops.procs import ROOT, intake_env
+from tests.ops.procs import intake_env, run_intake
 
 TOKEN = "7000000001:AAFakeTokenForTests"  # noqa: S105 - the fake Bot API's token
 
@@ -30,15 +29,7 @@ def _doctor(tmp_path: Path, fake: FakeTelegram, token: str) -> subprocess.Comple
         INTAKE_TELEGRAM__MODE="polling",
         COLUMNS="200",
     )
-    return subprocess.run(
-        [sys.executable, "-m", "intake", "doctor"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_intake(tmp_path, "doctor", env=env)
 
 
 def _row(output: str, check: str) -> str:
@@ -60,15 +51,7 @@ def test_bad_token_and_missing_migrations_say_what_to_fix(
 
 
 def test_everything_working_exits_zero(tmp_path: Path, telegram: FakeTelegram) -> None:
-    upgrade = subprocess.run(
-        [sys.executable, "-m", "intake", "db", "upgrade"],
-        cwd=ROOT,
-        env=intake_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    upgrade = run_intake(tmp_path, "db", "upgrade", check=True)
     assert "up to date" in upgrade.stdout
     done = _doctor(tmp_path, telegram, TOKEN)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -80,15 +63,7 @@ def test_everything_working_exits_zero(tmp_path: Path, telegram: FakeTelegram) -
 
 def test_a_bad_setting_is_named(tmp_path: Path, telegram: FakeTelegram) -> None:
     env = intake_env(tmp_path, DATABASE_URL="mysql://crm@db/intake", COLUMNS="200")
-    done = subprocess.run(
-        [sys.executable, "-m", "intake", "doctor"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_intake(tmp_path, "doctor", env=env)
     assert done.returncode == 1
     row = _row(done.stdout, "settings")
     assert "DATABASE_URL" in row and "broken" in row

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from pipeline.db import session_scope
 from pipeline.models import AuditAction, CitizenContact, InboxMessage, OutboxReply, Report, utcnow
 from pipeline.retention import purge, scrub_payload
 from tests.conftest import PipelineEnv
-from tests.ops.procs import ROOT, intake_env
+from tests.ops.procs import run_intake
 from tests.pipeline.conftest import add_report
 
 PHONE = "+6281234567890"
@@ -103,13 +101,5 @@ def test_scrub_payload_keeps_only_the_redacted_text() -> None:
 
 
 def test_retention_command_dry_run(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "intake", "retention", "purge", "--dry-run", "--days", "30"],
-        cwd=ROOT,
-        env=intake_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = run_intake(tmp_path, "retention", "purge", "--dry-run", "--days", "30", check=True)
     assert "would blank contact data of 0 report(s) closed more than 30 days ago" in done.stdout

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from pipeline.db import session_scope
 from pipeline.models import utcnow
 from pipeline.stats import WIB, day_bounds, quantile, snapshot, today
 from tests.conftest import PipelineEnv
-from tests.ops.procs import ROOT, intake_env
+from tests.ops.procs import run_intake
 from tests.pipeline.conftest import add_report, message
 
 POTHOLE = (
@@ -72,25 +70,9 @@ def test_wib_day_and_small_helpers() -> None:
 
 
 def test_stats_command_prints_json(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "intake", "stats", "--json", "--day", "2026-11-20"],
-        cwd=ROOT,
-        env=intake_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = run_intake(tmp_path, "stats", "--json", "--day", "2026-11-20", check=True)
     body = json.loads(done.stdout)
     assert body["day"] == "2026-11-20" and body["per_channel"] == {}
     assert body["sla"] == {"open_tickets": 0, "late_coordination": 0, "late_resolution": 0}
-    bad = subprocess.run(
-        [sys.executable, "-m", "intake", "stats", "--day", "23-11-2026"],
-        cwd=ROOT,
-        env=intake_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    bad = run_intake(tmp_path, "stats", "--day", "23-11-2026")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

@@ -4,6 +4,9 @@ and the children's metrics summed on the parent's port."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +120,47 @@ def test_worker_sigterm_mid_burst_then_restart(tmp_path: Path, burst: dramatiq.B
     lines = (tmp_path / "var" / "replies" / "import.jsonl").read_text().splitlines()
     keys = [json.loads(line)["idempotency_key"] for line in lines]
     assert len(keys) == len(set(keys))  # no reply sent twice
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def test_a_dead_child_stops_the_set_so_the_runner_restarts_it(
+    tmp_path: Path, burst: dramatiq.Broker
+) -> None:
+    env = intake_env(tmp_path, REDIS_URL=REDIS_TEST_URL, INTAKE_OPS__WORKER_METRICS_PORT="-1")
+    proc = Proc.intake(tmp_path, "worker", "worker", "--processes", "2", env=env)
+    try:
+        children = proc.wait_for(
+            "two children", lambda: [c for c in [_children(proc.popen.pid)] if len(c) == 2]
+        )[0]
+        proc.wait_for("a worker started", lambda: "worker_started" in proc.output(), timeout=120)
+        os.kill(children[0], signal.SIGKILL)  # the OOM killer, say
+        assert proc.popen.wait(timeout=90) == 128 + signal.SIGKILL
+    finally:
+        proc.kill()
+    assert "stopping the others" in proc.output()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+
+
+def test_children_stop_when_the_supervisor_is_killed(
+    tmp_path: Path, burst: dramatiq.Broker
+) -> None:
+    env = intake_env(tmp_path, REDIS_URL=REDIS_TEST_URL, INTAKE_OPS__WORKER_METRICS_PORT="-1")
+    proc = Proc.intake(tmp_path, "worker", "worker", "--processes", "2", env=env)
+    try:
+        children = proc.wait_for(
+            "two children", lambda: [c for c in [_children(proc.popen.pid)] if len(c) == 2]
+        )[0]
+        proc.wait_for("a worker started", lambda: "worker_started" in proc.output(), timeout=120)
+        proc.popen.kill()  # SIGKILL: the supervisor forwards nothing
+        proc.popen.wait()
+        deadline = time.monotonic() + 90
+        while any(Path(f"/proc/{pid}").exists() for pid in children):
+            assert time.monotonic() < deadline, "orphaned workers kept running"
+            time.sleep(0.5)
+    finally:
+        proc.kill()
+    assert "worker supervisor is gone: stopping" in proc.output()
