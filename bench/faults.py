@@ -76,7 +76,7 @@ def run_fuzz(runs: int, seconds: int) -> int:
                 target,
                 f"-runs={runs}",
                 f"-max_total_time={seconds}",
-                "-timeout=1",
+                "-timeout=5",
                 "-rss_limit_mb=2048",
             ],
             cwd=ROOT,

@@ -80,7 +80,7 @@ def test_crm_faults_make_one_ticket_per_report(
             for msg in synthetic(messages, seed=23):
                 intake.accept(msg)
             started = time.monotonic()
-            settle(env)
+            settle(env, timeout_s=120 + 3 * messages)  # faults slow each push down
             recover = time.monotonic() - started
             figures = _crm_figures(env, core, messages, proxy.seen, recover)
         finally:

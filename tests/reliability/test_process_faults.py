@@ -76,53 +76,46 @@ def test_worker_sigkills_during_replay(
     assert fleet.kills >= min(kills, 3)
 
 
+def _crash_server_during_replay(
+    run: FaultRun, server: OwnRedis | OwnPostgres, crashes: int, messages: int, seed: int
+) -> tuple[ReplayLoop, float]:
+    """Replay while crashing `server` `crashes` times at spread-out points; (loop, last fault)."""
+    rng = random.Random(seed)
+    run.upgrade()
+    path = write_synthetic(run.tmp / "in.jsonl", messages, seed=seed)
+    with Fleet(run, workers=2) as fleet:
+        loop = ReplayLoop(run, path, timeout_s=1200)
+        loop.start()
+        for n in range(crashes):
+            _wait_for_progress(run, fleet, loop, messages * (n + 1) // (crashes + 2))
+            server.crash()  # Redis: SIGKILL; PostgreSQL: immediate stop, connections cut
+            time.sleep(rng.uniform(1.0, 3.0))
+            server.start()
+        last_fault = time.monotonic()
+        _settle(fleet, loop)
+    return loop, last_fault
+
+
 @pytest.mark.parametrize("appendonly", [True, False], ids=["aof", "no-aof"])
 def test_redis_crash_mid_replay(
     tmp_path: Path, pg_database_url: str, long_run: bool, appendonly: bool
 ) -> None:
     crashes, messages = (5, 1000) if long_run else (1, 150)
-    rng = random.Random(7)
     with OwnRedis(appendonly=appendonly) as server:
+        # Without AOF every queued message is gone after the crash: the sweeper must redo them.
         run = FaultRun(tmp_path, database_url=pg_database_url, redis_url=server.url)
-        run.upgrade()
-        path = write_synthetic(tmp_path / "in.jsonl", messages, seed=12)
-        with Fleet(run, workers=2) as fleet:
-            loop = ReplayLoop(run, path, timeout_s=1200)
-            loop.start()
-            done = 0
-            for n in range(crashes):
-                _wait_for_progress(run, fleet, loop, messages * (n + 1) // (crashes + 2))
-                server.crash()  # SIGKILL: without AOF every queued message is gone
-                time.sleep(rng.uniform(1.0, 3.0))
-                server.start()
-                done += 1
-            last_fault = time.monotonic()
-            _settle(fleet, loop)
+        loop, last_fault = _crash_server_during_replay(run, server, crashes, messages, seed=12)
     mode = "AOF" if appendonly else "no AOF"
     figures = measure(run, f"Redis SIGKILL+restart ({mode})", messages)
-    figures.faults = done
+    figures.faults = crashes
     _finish(run, loop, figures, last_fault)
 
 
 def test_postgres_crash_mid_replay(tmp_path: Path, long_run: bool) -> None:
     crashes, messages = (5, 1000) if long_run else (1, 150)
-    rng = random.Random(9)
     with OwnPostgres() as server:
         run = FaultRun(tmp_path, database_url=server.url, redis_url=redis_db(7))
-        run.upgrade()
-        path = write_synthetic(tmp_path / "in.jsonl", messages, seed=13)
-        with Fleet(run, workers=2) as fleet:
-            loop = ReplayLoop(run, path, timeout_s=1200)
-            loop.start()
-            done = 0
-            for n in range(crashes):
-                _wait_for_progress(run, fleet, loop, messages * (n + 1) // (crashes + 2))
-                server.crash()  # immediate stop: open transactions die, connections reset
-                time.sleep(rng.uniform(1.0, 3.0))
-                server.start()
-                done += 1
-            last_fault = time.monotonic()
-            _settle(fleet, loop)
+        loop, last_fault = _crash_server_during_replay(run, server, crashes, messages, seed=13)
         figures = measure(run, "PostgreSQL crash+restart", messages)
-        figures.faults = done
+        figures.faults = crashes
         _finish(run, loop, figures, last_fault)
