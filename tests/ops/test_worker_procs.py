@@ -127,9 +127,8 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
-def test_a_dead_child_stops_the_set_so_the_runner_restarts_it(
-    tmp_path: Path, burst: dramatiq.Broker
-) -> None:
+def _supervised_pair(tmp_path: Path) -> tuple[Proc, list[int]]:
+    """`intake worker --processes 2` with both children up and consuming."""
     env = intake_env(tmp_path, REDIS_URL=REDIS_TEST_URL, INTAKE_OPS__WORKER_METRICS_PORT="-1")
     proc = Proc.intake(tmp_path, "worker", "worker", "--processes", "2", env=env)
     try:
@@ -137,6 +136,17 @@ def test_a_dead_child_stops_the_set_so_the_runner_restarts_it(
             "two children", lambda: [c for c in [_children(proc.popen.pid)] if len(c) == 2]
         )[0]
         proc.wait_for("a worker started", lambda: "worker_started" in proc.output(), timeout=120)
+    except BaseException:
+        proc.kill()
+        raise
+    return proc, children
+
+
+def test_a_dead_child_stops_the_set_so_the_runner_restarts_it(
+    tmp_path: Path, burst: dramatiq.Broker
+) -> None:
+    proc, children = _supervised_pair(tmp_path)
+    try:
         os.kill(children[0], signal.SIGKILL)  # the OOM killer, say
         assert proc.popen.wait(timeout=90) == 128 + signal.SIGKILL
     finally:
@@ -148,13 +158,8 @@ def test_a_dead_child_stops_the_set_so_the_runner_restarts_it(
 def test_children_stop_when_the_supervisor_is_killed(
     tmp_path: Path, burst: dramatiq.Broker
 ) -> None:
-    env = intake_env(tmp_path, REDIS_URL=REDIS_TEST_URL, INTAKE_OPS__WORKER_METRICS_PORT="-1")
-    proc = Proc.intake(tmp_path, "worker", "worker", "--processes", "2", env=env)
+    proc, children = _supervised_pair(tmp_path)
     try:
-        children = proc.wait_for(
-            "two children", lambda: [c for c in [_children(proc.popen.pid)] if len(c) == 2]
-        )[0]
-        proc.wait_for("a worker started", lambda: "worker_started" in proc.output(), timeout=120)
         proc.popen.kill()  # SIGKILL: the supervisor forwards nothing
         proc.popen.wait()
         deadline = time.monotonic() + 90
