@@ -281,7 +281,7 @@ def test_lifecycle_invariants_hold_under_any_interleaving(long_run: bool) -> Non
     run_state_machine_as_test(
         Lifecycle,
         settings=settings(
-            max_examples=200 if long_run else 25,
+            max_examples=80 if long_run else 25,
             stateful_step_count=40,
             deadline=None,
             suppress_health_check=list(HealthCheck),
