@@ -38,7 +38,14 @@ def pending() -> list[str]:
     script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
-    heads = set(script.get_heads())
-    if current == heads:
-        return []
-    return [rev.revision for rev in script.walk_revisions() if rev.revision not in current]
+    # Applied = the current heads and everything below them (each branch from 0001 has its own).
+    applied = (
+        {
+            rev.revision
+            for rev in script.iterate_revisions(tuple(current), "base")
+            if rev is not None
+        }
+        if current
+        else set()
+    )
+    return [rev.revision for rev in script.walk_revisions() if rev.revision not in applied]

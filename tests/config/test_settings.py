@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import ConfigError, Settings, load_settings
+from config.settings import ConfigError, Settings, get_settings, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -142,3 +142,24 @@ def test_quiet_hours_accepts_jakarta_hours(
 ) -> None:
     monkeypatch.setenv("INTAKE_PIPELINE__QUIET_HOURS", " 21-5 ")
     assert Settings().pipeline.quiet_hours == "21-5"
+
+
+def test_pending_migrations_name_only_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipeline import migrate  # noqa: PLC0415
+    from pipeline.db import reset_engine  # noqa: PLC0415
+
+    monkeypatch.setenv("INTAKE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    reset_engine()
+    try:
+        migrate.upgrade("0001")
+        missing = migrate.pending()
+        assert missing and "0001" not in missing  # applied revisions are not listed
+        migrate.upgrade()
+        assert migrate.pending() == []
+    finally:
+        reset_engine()
+        get_settings.cache_clear()
