@@ -26,9 +26,11 @@ log = structlog.get_logger(__name__)
 
 #: message: processing failed MAX_ATTEMPTS times; malformed: the connector could not parse it;
 #: push: the CRM refused the report (4xx); reply: a reply gave up; media: a photo never arrived.
-KINDS = ("message", "malformed", "push", "reply", "media")
+KINDS = ("message", "malformed", "held", "push", "reply", "media")
 #: Kinds a retry can help: a malformed payload needs a parser fix and a replay, not a retry.
-RETRYABLE = frozenset({"message", "push", "reply", "media"})
+RETRYABLE = frozenset({"message", "held", "push", "reply", "media"})
+#: Rate-limited messages still held this long were over their sender's daily cap: ops decide.
+HELD_AGE = timedelta(days=1)
 DEFAULT_MEDIA_AGE = timedelta(hours=1)
 
 _inbox = InboxMessage.__table__  # type: ignore[attr-defined]
@@ -57,6 +59,8 @@ class DeadLetter:
 
 
 def _inbox_where(kind: str) -> Any:
+    if kind == "held":
+        return and_(_inbox.c.state == "held", _inbox.c.stored_at < utcnow() - HELD_AGE)
     return _inbox.c.state == ("failed" if kind == "message" else "malformed")
 
 
@@ -79,7 +83,7 @@ def _media_where(older_than: timedelta) -> Any:
 
 def _query(kind: str, media_age: timedelta) -> Any:
     """The select of one kind, every row shaped like DeadLetter's fields."""
-    if kind in ("message", "malformed"):
+    if kind in ("message", "malformed", "held"):
         return select(
             literal(kind).label("kind"),
             _inbox.c.id,
@@ -176,7 +180,13 @@ def _audit(session: Session, actor: str, action: str, kind: str, row_id: int, no
 
 
 def _report_of(session: Session, kind: str, row_id: int) -> int | None:
-    table = {"message": _inbox, "malformed": _inbox, "reply": _outbox, "media": _attachment}
+    table = {
+        "message": _inbox,
+        "malformed": _inbox,
+        "held": _inbox,
+        "reply": _outbox,
+        "media": _attachment,
+    }
     if kind == "push":
         return row_id
     return session.execute(
@@ -192,6 +202,13 @@ def _revive(session: Session, kind: str, row_id: int) -> str | None:
             update(_inbox)
             .where(_inbox.c.id == row_id, _inbox.c.state == "failed")
             .values(state="received", attempts=0, error="", updated_at=now)
+        ).rowcount
+        return "process_message" if moved else None
+    if kind == "held":
+        moved = session.execute(
+            update(_inbox)
+            .where(_inbox.c.id == row_id, _inbox_where("held"))
+            .values(state="received", updated_at=now)
         ).rowcount
         return "process_message" if moved else None
     if kind == "push":
@@ -243,7 +260,7 @@ def drop(session: Session, kind: str, row_id: int, actor: str, note: str = "") -
     if kind not in KINDS:
         raise ValueError(f"unknown dead-letter kind {kind!r}; one of {', '.join(KINDS)}")
     now = utcnow()
-    if kind in ("message", "malformed"):
+    if kind in ("message", "malformed", "held"):
         stmt = (
             update(_inbox)
             .where(_inbox.c.id == row_id, _inbox_where(kind))

@@ -24,6 +24,10 @@ def _dead_rows(env: PipelineEnv) -> dict[str, int]:
         failed.error, failed.attempts = "OperationalError: database is locked", 5
         malformed = add_inbox(session, message(), state="malformed")
         malformed.error = "JSONDecodeError: Expecting value: line 1 column 1"
+        held = add_inbox(session, message(), state="held")
+        held.error, held.stored_at = "rate_limited", utcnow() - timedelta(days=2)
+        recently_held = add_inbox(session, message(), state="held")  # the sweeper's, not ops'
+        recently_held.error = "rate_limited"
         dead = add_report(session, "dead", channel="import", reasons=["crm_rejected"])
         session.add(
             CRMPush(
@@ -58,6 +62,7 @@ def _dead_rows(env: PipelineEnv) -> dict[str, int]:
         return {
             "message": failed.id or 0,
             "malformed": malformed.id or 0,
+            "held": held.id or 0,
             "push": dead.id or 0,
             "reply": reply.id or 0,
             "media": photo.id or 0,
@@ -139,3 +144,19 @@ def test_malformed_is_not_retried_but_can_be_dropped(pipeline_env: PipelineEnv) 
 def test_unknown_kind_is_refused(pipeline_env: PipelineEnv) -> None:
     with session_scope() as session, pytest.raises(ValueError, match="one of message"):
         deadletters.retry(session, "webhook", 1, actor="ops")
+
+
+def test_a_message_held_past_the_daily_cap_is_released_by_a_retry(
+    pipeline_env: PipelineEnv,
+) -> None:
+    ids = _dead_rows(pipeline_env)
+    with session_scope() as session:
+        steps = deadletters.retry(session, "held", ids["held"], "ops@test")
+    enqueue.run(steps)
+    pipeline_env.drain()
+    with session_scope() as session:
+        again = deadletters.retry(session, "held", ids["held"], "ops@test")
+    with pipeline_env.session() as session:
+        row = session.get(InboxMessage, ids["held"])
+    assert steps and again == []
+    assert row is not None and row.state == "processed" and row.report_id
