@@ -21,6 +21,9 @@ FAST_SWEEP = {
     "INTAKE_PIPELINE__STUCK_AFTER_S": "5",
     "INTAKE_PIPELINE__SWEEP_INTERVAL_S": "2",
     "INTAKE_PIPELINE__WORKER_THREADS": "4",
+    # Several workers share this host: the default fixed metrics port (9191) would let only
+    # the first one start, and would collide with other people's workers on a shared machine.
+    "INTAKE_OPS__WORKER_METRICS_PORT": "0",
 }
 
 
