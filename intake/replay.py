@@ -61,10 +61,12 @@ def parse_line(raw: str) -> InboundMessage:
     try:
         sender = data.get("sender") or {}
         location = data.get("location")
+        # A line without received_at is stamped with the time of import (the model's default).
+        when = {"received_at": data["received_at"]} if data.get("received_at") else {}
         return InboundMessage(
             channel=data.get("channel") or "import",
             external_id=str(data["external_id"]),
-            received_at=data.get("received_at") or None,
+            **when,
             sender=Sender(
                 handle=str(sender.get("handle") or ""), name=str(sender.get("name") or "")
             ),
