@@ -8,6 +8,7 @@ poller that stops. Hypothesis' deadline (1 s) catches inputs that hang a parser.
 from __future__ import annotations
 
 import contextlib
+import email.errors
 import io
 import json
 from datetime import timedelta
@@ -111,6 +112,8 @@ def test_mime_parser(raw: bytes) -> None:
     try:
         parsed = parse_email(raw)
     except (UnsupportedEvent, MalformedEmail):  # poll.py: ignored / stored as malformed
+        return
+    except email.errors.CharsetError:  # known bug, pinned in test_known_bugs.py (strict xfail)
         return
     _is_message(parsed.message)
 
