@@ -128,9 +128,23 @@ class StageMetrics(dramatiq.Middleware):
         ACTOR_RUNS.labels(message.actor_name, "skipped").inc()
 
 
-def serve(registry: CollectorRegistry, host: str, port: int) -> int:
-    """Serve a registry over HTTP in a daemon thread; the bound port (port 0 picks one)."""
-    server, _thread = start_http_server(port, addr=host, registry=registry)
+def serve(registry: CollectorRegistry, host: str, port: int) -> int | None:
+    """Serve a registry over HTTP in a daemon thread; the bound port (port 0 picks one).
+
+    None when the port is taken: a second `intake worker` on the same host (a Procfile scaled
+    to two workers) must still work the queue; it only goes without its own metrics, and says so.
+    """
+    try:
+        server, _thread = start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:
+        log.warning(
+            "metrics_port_unavailable",
+            host=host,
+            port=port,
+            error=str(exc)[:200],
+            hint="give each worker its own INTAKE_OPS__WORKER_METRICS_PORT, or use --processes N",
+        )
+        return None
     bound = int(server.server_port)
     log.info("metrics_server_started", host=host, port=bound)
     return bound

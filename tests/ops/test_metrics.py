@@ -109,3 +109,15 @@ def test_readyz_names_a_stale_poller(
         assert limit == 600  # the alert rule compares age with the same limit as /readyz
     finally:
         close_env(env)
+
+
+def test_a_second_worker_on_a_taken_metrics_port_keeps_working() -> None:
+    from prometheus_client import CollectorRegistry  # noqa: PLC0415
+
+    from pipeline.metrics import serve  # noqa: PLC0415
+
+    first = serve(CollectorRegistry(), "127.0.0.1", 0)
+    assert first is not None
+    # Two `intake worker` lines on one host with the default port: the second one used to die
+    # with "Address already in use" and crash-loop; now it runs without its own metrics.
+    assert serve(CollectorRegistry(), "127.0.0.1", first) is None
