@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
-from email.errors import HeaderParseError
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
@@ -73,7 +73,8 @@ def header_text(msg: Message, name: str) -> str:
         return ""
     try:
         return str(make_header(decode_header(str(value))))
-    except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
+    except (MessageError, LookupError, UnicodeDecodeError, ValueError):
+        # MessageError covers HeaderParseError and CharsetError (a charset name with odd bytes)
         return str(value)
 
 
