@@ -16,13 +16,20 @@ log = structlog.get_logger(__name__)
 ALL_ACTORS: list[dramatiq.Actor] = []  # type: ignore[type-arg]
 
 
-def _actor(fn: Callable[..., None]) -> dramatiq.Actor:  # type: ignore[type-arg]
-    actor = dramatiq.actor(fn, queue_name="intake", max_retries=8, min_backoff=500)
-    ALL_ACTORS.append(actor)
-    return actor
+def _actor(**options: Any) -> Callable[[Callable[..., None]], dramatiq.Actor]:  # type: ignore[type-arg]
+    """Declare an actor on the intake queue (8 retries with backoff unless options say more)."""
+
+    def declare(fn: Callable[..., None]) -> dramatiq.Actor:  # type: ignore[type-arg]
+        actor = dramatiq.actor(
+            fn, queue_name="intake", **{"max_retries": 8, "min_backoff": 500, **options}
+        )
+        ALL_ACTORS.append(actor)
+        return actor
+
+    return declare
 
 
-@_actor
+@_actor()
 def process_message(inbox_id: int) -> None:
     """A stored inbox message becomes a report (or a command answer, or a follow-up)."""
     try:
@@ -34,47 +41,37 @@ def process_message(inbox_id: int) -> None:
             raise
 
 
-@_actor
+@_actor()
 def triage_report(report_id: int) -> None:
     """Decide ready / needs_info / needs_review / duplicate / rejected."""
     _run(stages.triage_report(report_id))
 
 
-@_actor
+@_actor()
 def push_report(report_id: int) -> None:
     """Hand a ready report to the CRM core (idempotent) and queue the confirmation."""
     _run(push.push_report(report_id))
 
 
-@_actor
+@_actor()
 def send_reply(outbox_id: int) -> None:
     """Send one outbox reply at most once."""
     _run(push.send_reply(outbox_id))
 
 
-@_actor
+@_actor()
 def notify_held(inbox_id: int) -> None:
     """Tell a rate-limited sender, once per day, that their messages wait."""
     _run(stages.notify_held(inbox_id))
 
 
-@_actor
+@_actor()
 def fetch_media_gave_up(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
     """Called by dramatiq's Retries middleware when fetch_media has used all its retries."""
     media.give_up(int(message_data["args"][0]), int(retry_info.get("retries", 0)))
 
 
-def _fetch_media(attachment_id: int) -> None:
+@_actor(on_retry_exhausted="fetch_media_gave_up")
+def fetch_media(attachment_id: int) -> None:
     """Download, check, strip and store one photo of a report."""
     media.store_attachment(attachment_id)
-
-
-fetch_media = dramatiq.actor(
-    _fetch_media,
-    actor_name="fetch_media",
-    queue_name="intake",
-    max_retries=8,
-    min_backoff=500,
-    on_retry_exhausted="fetch_media_gave_up",
-)
-ALL_ACTORS.append(fetch_media)
