@@ -76,11 +76,16 @@ def store(
     return Ack(inbox_id=int(existing), created=False)
 
 
-def _enqueue(acks: Iterable[Ack]) -> None:
-    from pipeline.actors import process_message  # noqa: PLC0415  (broker must be configured)
+def _enqueue(acks: Iterable[Ack], hold_reasons: Iterable[str]) -> None:
+    """After commit: new messages to the pipeline, new held ones to the sender notice."""
+    from pipeline.actors import notify_held, process_message  # noqa: PLC0415  (broker configured)
 
-    for ack in acks:
-        if ack.created:
+    for ack, why in zip(acks, hold_reasons, strict=True):
+        if not ack.created:
+            continue
+        if why:
+            notify_held.send(ack.inbox_id)
+        else:
             # The id travels with the message, so the worker need not look it up.
             process_message.send_with_options(
                 args=(ack.inbox_id,), correlation_id=ack.correlation_id
@@ -93,11 +98,7 @@ def accept(msg: InboundMessage, *, hold_reason: str = "") -> Ack:
     with get_engine().begin() as conn:
         ack = store(conn, msg, state=state, error=error)
     log.info("inbox_stored", channel=msg.channel, inbox_id=ack.inbox_id, created=ack.created)
-    _enqueue([ack] if not hold_reason else [])
-    if hold_reason and ack.created:
-        from pipeline.actors import notify_held  # noqa: PLC0415
-
-        notify_held.send(ack.inbox_id)
+    _enqueue([ack], [hold_reason])
     return ack
 
 
@@ -126,13 +127,7 @@ def accept_batch(
         created=sum(a.created for a in acks),
         held=sum(bool(why) for why in reasons),
     )
-    _enqueue([a for a, why in zip(acks, reasons, strict=True) if not why])
-    held = [a for a, why in zip(acks, reasons, strict=True) if why and a.created]
-    if held:
-        from pipeline.actors import notify_held  # noqa: PLC0415
-
-        for ack in held:
-            notify_held.send(ack.inbox_id)
+    _enqueue(acks, reasons)
     return acks
 
 
