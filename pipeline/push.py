@@ -23,14 +23,9 @@ from pipeline.states import ReportState, transition
 log = structlog.get_logger(__name__)
 
 
-def idempotency_key_for(reference: str) -> str:
+def idempotency_key(reference: str) -> str:
     """Derived from the report's own reference: the same report always pushes the same key."""
     return f"jakarta-intake:{reference}"
-
-
-def idempotency_key(report: Report) -> str:
-    """The idempotency key of a report's CRM push."""
-    return idempotency_key_for(report.reference)
 
 
 #: The columns a CRM payload needs, loaded in one statement (no normalizer JSON, no raw payload).
@@ -59,7 +54,7 @@ _PAYLOAD_COLUMNS = (
 )
 
 
-def _payload_row(session: Session, report_id: int, *, ready_only: bool = True) -> Any:
+def payload_row(session: Session, report_id: int, *, ready_only: bool = True) -> Any:
     """A report's CRM fields with its first message's time and its contact, or None."""
     stmt = (
         select(*_PAYLOAD_COLUMNS)
@@ -100,18 +95,10 @@ def crm_report(row: Any, key: str, attempts: int = 1) -> CRMReport:
     )
 
 
-def payload_for(session: Session, report_id: int, key: str, attempts: int = 1) -> CRMReport:
-    """The CRM payload of a report in any state (admin previews, tests)."""
-    row = _payload_row(session, report_id, ready_only=False)
-    if row is None:
-        raise LookupError(f"report {report_id} not found")
-    return crm_report(row, key, attempts)
-
-
 def _record_attempt(report_id: int) -> tuple[CRMReport, int] | None:
     """Create or load the push row and count the attempt before any network I/O."""
     with session_scope() as session:
-        row = _payload_row(session, report_id)
+        row = payload_row(session, report_id)
         if row is None:
             return None
         table = CRMPush.__table__  # type: ignore[attr-defined]
@@ -119,7 +106,7 @@ def _record_attempt(report_id: int) -> tuple[CRMReport, int] | None:
         now = utcnow()
         stmt = insert(table).values(
             report_id=report_id,
-            idempotency_key=idempotency_key_for(row.reference),
+            idempotency_key=idempotency_key(row.reference),
             state="pending",
             attempts=1,
             next_attempt_at=now,

@@ -115,7 +115,8 @@ def test_contact_details_reach_the_crm_only_when_allowed(
         session.add(contact)
         session.flush()
         report = add_report(session, "ready", contact_id=contact.id, **flags)
-        payload = push.payload_for(session, report.id or 0, push.idempotency_key(report))
+        row = push.payload_row(session, report.id or 0, ready_only=False)
+        payload = push.crm_report(row, push.idempotency_key(report.reference))
     contact_fields = (payload.contact_name, payload.contact_phone, payload.contact_email)
     if shared:
         assert contact_fields == ("Warga Contoh", "+62000000003", "warga@example.org")
