@@ -77,6 +77,9 @@ def _triage_now(session: Session, report: Report) -> AfterCommit:
 
     Inside a savepoint: should triage itself fail, the report is still stored, in state `new`,
     and the triage actor (then the sweeper) tries again, as before the two were merged.
+    The block lock is taken here, not in apply_triage: only here is the new report uncommitted
+    (invisible to a concurrent twin); on the actor path both are committed `new` rows and the
+    lower-id rule in dedupe settles which one is the original.
     """
     block_lock(session, report.kelurahan_code or "-")
     try:

@@ -22,17 +22,18 @@ from pipeline.metrics_db import PipelineCollector
 from web import review
 from web.tracking import build_router as tracking_router
 
-_sla_collectors: dict[int, SlaCollector] = {}
+_sla_collector: SlaCollector | None = None
 _pipeline_collector: PipelineCollector | None = None
 
 
 def _register_sla_metrics(core: CRMCore) -> None:
     """SLA gauges of the embedded core: one collector per process, reading the latest core."""
     # Two collectors would export the same series names, which REGISTRY refuses.
-    if not _sla_collectors:
-        _sla_collectors[0] = SlaCollector(core)
-        REGISTRY.register(_sla_collectors[0])
-    _sla_collectors[0].core = core
+    global _sla_collector
+    if _sla_collector is None:
+        _sla_collector = SlaCollector(core)
+        REGISTRY.register(_sla_collector)
+    _sla_collector.core = core
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
