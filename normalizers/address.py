@@ -2,124 +2,29 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from normalizers import gazetteer as gz
+from normalizers.address_detail import (
+    KEC_MARKERS,
+    KEL_MARKERS,
+    KOTA_MARKERS,
+    STREET_STOP,
+    landmark,
+    rt_rw,
+    streets,
+    tokenize,
+)
 from normalizers.address_score import decide
 from normalizers.area import AreaMatch
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+|-|[,;:!?()\n]|\.(?=\s|$)")
-# Words written with a dot that does not end anything ("Jl. Kenari", "Kel. Cideng").
-ABBREVIATED = frozenset(
-    {"jl", "jln", "gg", "kel", "kec", "kab", "no", "rt", "rw", "kav", "kp", "adm", "ds", "dsn"}
-)
-KEL_MARKERS = frozenset({"kel", "kelurahan", "kelurhan", "kelrahan", "klurahan", "desa", "kelurah"})
-KEC_MARKERS = frozenset({"kec", "kecamatan", "kecamtan", "kecamatn", "kcm"})
-KOTA_MARKERS = frozenset({"kota", "kodya", "kotamadya", "kab", "kabupaten", "wilayah"})
-STREET_MARKERS = frozenset(
-    {"jl", "jln", "jalan", "gg", "gang", "jalur", "komplek", "kompleks", "perumahan"}
-)
-SPELLED_MARKERS = frozenset({"jalan", "gang", "jalur", "komplek", "kompleks", "perumahan"})
 PLACE_PREPS = frozenset({"di", "daerah", "kawasan", "sekitar", "area", "wil", "lokasi"})
-STREET_STOP = (
-    KEL_MARKERS
-    | KEC_MARKERS
-    | KOTA_MARKERS
-    | STREET_MARKERS
-    | frozenset(
-        {
-            "rt",
-            "rw",
-            "no",
-            "nomor",
-            "nmr",
-            "depan",
-            "dekat",
-            "samping",
-            "seberang",
-            "belakang",
-            "sebelah",
-            "jakarta",
-            "dki",
-            "yang",
-            "sudah",
-            "mohon",
-            "tolong",
-            "ada",
-            "banyak",
-            "sangat",
-            "karena",
-            "dan",
-            "tapi",
-            "sejak",
-            "sekitar",
-            "arah",
-            "di",
-            "ke",
-            "dari",
-            "pak",
-            "bu",
-            "min",
-            "kondisi",
-            "saat",
-            "ini",
-            "itu",
-            "sering",
-            "terjadi",
-            "blok",
-            "kav",
-            "kavling",
-            "persis",
-            "tepat",
-            "sampai",
-            "hingga",
-            "rusak",
-            "berlubang",
-            "banjir",
-            "macet",
-            "mati",
-            "tergenang",
-            "tumbang",
-            "parah",
-            "terus",
-            "kotor",
-        }
-    )
-)
-_RT_RW = re.compile(
-    r"\brt\s*[./:]?\s*0*(\d{1,3})\s*[,/\\.\- ]*\s*(?:rw\s*[./:]?\s*)?0*(\d{1,3})\b"
-    r"|\brt\s*/\s*rw\s*[.:]?\s*0*(\d{1,3})\s*/\s*0*(\d{1,3})"
-)
-_LANDMARK = re.compile(
-    r"\b(depan|dekat|samping|seberang|belakang|sebelah|persis di|tepat di|di bawah|kolong"
-    r"|pertigaan|perempatan|persimpangan|simpang|ujung|pinggir)\s+([^,.;:!?\n]{3,80})",
-    re.IGNORECASE,
-)
-_LANDMARK_WORDS = 8
-_NAMED_PLACE = re.compile(  # "di Stasiun Tebet", "di RPTRA Kalijodo": a place with its proper name
-    r"\b(?:di|ke)\s+((?:[Ss]tasiun|[Hh]alte|[Tt]erminal|[Pp]asar|[Mm]asjid|[Gg]ereja|RPTRA|[Tt]aman"
-    r"|SDN?|SMPN?|SMAN?|SMKN?|RSUD|RS|[Pp]uskesmas|[Kk]antor|[Gg]edung|[Jj]embatan|[Ff]lyover"
-    r"|[Rr]usun(?:awa)?|[Aa]partemen|[Mm]all|[Pp]laza|[Pp]erumahan|[Kk]omplek|[Kk]ali|[Ss]ungai|[Ww]aduk)"
-    r"\s+[A-Z0-9][\w'-]*(?:\s+[A-Z0-9][\w'-]*){0,3})"
-)
-# A landmark someone can find: a named place (capitalised) or a kind of place people point at.
-POI_WORDS = frozenset(
-    """sekolah sd sdn smp smpn sma sman smk madrasah mi mts masjid musala musholla mushola gereja
-    vihara pura klenteng pasar stasiun halte terminal shelter mall mal plaza gedung kantor rs rsud
-    puskesmas klinik apotek bank atm spbu pom indomaret alfamart minimarket toko warung restoran
-    jembatan jpo flyover underpass tol gerbang gapura pos taman rptra lapangan makam tpu waduk
-    situ danau tugu monumen hotel apartemen rusun rusunawa kampus universitas
-    polsek polres koramil kelurahan kecamatan gor""".split()  # noqa: SIM905
-)
-_LANDMARK_STOP = frozenset(
-    """sudah tidak belum yang sejak mohon tolong karena dan sehingga jadi banyak selama sering
-    sangat masih harap agar supaya kalau kalo udah gak nggak tdk ga ada itu ini saya kami kita
-    membuat bikin menyebabkan terjadi rusak mati mampet banjir""".split()  # noqa: SIM905
-)
+# A word after an area name that makes it a street or a part of town, not the kelurahan
+# ("Kali Baru Timur, Kapuk" is a street in Kapuk; "Pasar Minggu Raya" is a road).
+STREET_SUFFIX = frozenset({"raya", "utara", "selatan", "barat", "timur", "tengah", "dalam"})
 
 
 @dataclass(slots=True)
@@ -132,6 +37,7 @@ class Mention:
     marker: str = ""  # kelurahan | kecamatan | kota | ""
     fuzzy: bool = False
     in_street: bool = False
+    street_like: bool = False  # "Kali Baru Timur": the name grown into a street, no "Jl." before it
     outside: str = ""
     common_word: bool = False
     aside: str = ""  # direction | official | route | partial: named, but not where the problem is
@@ -261,77 +167,6 @@ def _fuzzy_mentions(
     return found
 
 
-def _streets(words: list[str], raw_words: list[str], breaks: set[int]) -> tuple[str, list[range]]:
-    """The first street/gang named after Jl./Gg. markers, and every street span (for weighting)."""
-    spans: list[range] = []
-    first = ""
-    for i, w in enumerate(words):
-        if w not in STREET_MARKERS or i + 1 >= len(words) or i + 1 in breaks:
-            continue
-        if w in SPELLED_MARKERS and not (
-            raw_words[i + 1][0].isupper() or words[i + 1] in {"raya", "tol"}
-        ):
-            continue  # "jalan rusak", "lampu jalan mati": the common noun, not a street name
-        j = i + 1
-        while j < len(words) and j - i <= 5 and words[j] not in STREET_STOP and j not in breaks:
-            j += 1
-        if j > i + 1:
-            spans.append(range(i + 1, j))
-            if not first:
-                label = (
-                    "Jl."
-                    if w in {"jl", "jln", "jalan", "jalur"}
-                    else "Gg."
-                    if w in {"gg", "gang"}
-                    else w.title()
-                )
-                first = f"{label} {' '.join(_title(x) for x in raw_words[i + 1 : j])}"
-    return first, spans
-
-
-def _title(word: str) -> str:
-    return word if word.isupper() and len(word) <= 4 else word.capitalize()
-
-
-def _rt_rw(lowered: str) -> str:
-    m = _RT_RW.search(lowered)
-    if not m:
-        return ""
-    rt, rw = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    return f"RT {int(rt):03d}/RW {int(rw):03d}"
-
-
-def _landmark(text: str) -> str:
-    """'depan SDN Kenari 07', 'seberang Stasiun Tebet'; not 'depan rumah saya'."""
-    for m in _LANDMARK.finditer(text):
-        words: list[str] = []
-        for word in m.group(2).split()[:_LANDMARK_WORDS]:
-            if word.lower() in _LANDMARK_STOP:
-                break
-            words.append(word)
-        named = any(w[:1].isupper() or w[:1].isdigit() for w in words)
-        if words and (named or any(w.lower() in POI_WORDS for w in words)):
-            return f"{m.group(1).lower()} {' '.join(words)}"
-    place = _NAMED_PLACE.search(text)
-    return place.group(1) if place else ""
-
-
-def tokenize(folded: str) -> tuple[list[str], list[str], set[int], set[int]]:
-    """Lower-case words, the words as written, positions after punctuation, positions after '-'."""
-    raw: list[str] = []
-    breaks: set[int] = set()
-    joined: set[int] = set()
-    for tok in _TOKEN.findall(folded):
-        if tok[0].isalnum():
-            raw.append(tok)
-        elif tok == "-":
-            joined.add(len(raw))
-            breaks.add(len(raw))
-        elif not (tok == "." and raw and raw[-1].lower() in ABBREVIATED):
-            breaks.add(len(raw))
-    return [w.lower() for w in raw], raw, breaks, joined
-
-
 DIRECTION_WORDS = frozenset({"arah", "menuju", "tujuan", "jurusan"})
 OFFICIAL_WORDS = frozenset({"lurah", "camat", "walikota", "wakil", "sekcam", "seklur", "kasudin"})
 _NOT_A_NAME = KEL_MARKERS | KEC_MARKERS | KOTA_MARKERS | STREET_STOP | {"raya", "jakarta", "dki"}
@@ -358,24 +193,32 @@ def _aside(m: Mention, words: list[str], raw: list[str], joined: set[int], start
     return ""
 
 
+def _street_like(m: Mention, words: list[str], breaks: set[int]) -> bool:
+    """'Kali Baru Timur', 'Pasar Minggu Raya': an area name grown into a street or part of town."""
+    nxt = m.end
+    return not m.marker and nxt < len(words) and nxt not in breaks and words[nxt] in STREET_SUFFIX
+
+
 def parse_address(text: str) -> AreaMatch:
     """The Jakarta area a complaint is about; says so when there is none or it lies outside."""
     folded = ascii_fold(text)
     lowered = folded.lower()
     words, raw, breaks, joined = tokenize(folded)
-    street, spans = _streets(words, raw, breaks)
     mentions = _exact_mentions(words, breaks)
+    area_starts = {m.start for m in mentions if m.codes and not m.common_word}
+    street, spans = streets(words, raw, breaks, area_starts)
     taken = {k for m in mentions for k in range(m.start, m.end)}
     named = any(m.codes for m in mentions)
     mentions += _fuzzy_mentions(words, breaks, taken, named)
     starts = {m.start for m in mentions}
     for m in mentions:
         m.in_street = any(m.start in span for span in spans)
+        m.street_like = _street_like(m, words, breaks)
         m.aside = _aside(m, words, raw, joined, starts)
     match = decide(mentions)
     match.street = street
-    match.rt_rw = _rt_rw(lowered)
-    match.landmark = _landmark(text)
+    match.rt_rw = rt_rw(lowered)
+    match.landmark = landmark(text)
     match.has_address = bool(
         match.kelurahan_code
         or match.kecamatan_code

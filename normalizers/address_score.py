@@ -17,6 +17,9 @@ WEIGHT_MARKED = 3.0  # "Kel. Cideng", "Kecamatan Tebet"
 WEIGHT_PLAIN = 2.0  # "di Cideng"
 WEIGHT_COMMON = 0.4  # "tengah", "baru" without a marker: usually just a word
 STREET_FACTOR = 0.4  # "Jl. Kramat Raya": streets carry area names far beyond the area
+# "Kali Baru Timur, Kapuk": no "Jl." but a name grown into a street or part of town; it may
+# still be the area meant ("Kemang Utara"), so weaker than a plain name, stronger than a street.
+STREET_LIKE_FACTOR = 0.7
 FUZZY_FACTOR = 0.85
 ASIDE_FACTOR = 0.3  # "arah Kampung Rambutan", "Camat Kalideres", "Cilincing-Marunda"
 COMPETITOR_CAP = 0.7  # another kelurahan of the same kecamatan is named too
@@ -40,6 +43,8 @@ def _weight(m: Mention, same_level: int) -> float:
     w = WEIGHT_MARKED if m.marker else WEIGHT_COMMON if m.common_word else WEIGHT_PLAIN
     if m.in_street and not m.marker:
         w *= STREET_FACTOR
+    elif m.street_like:
+        w *= STREET_LIKE_FACTOR
     if m.fuzzy:
         w *= FUZZY_FACTOR
     if m.aside:

@@ -83,21 +83,31 @@ KECAMATAN: tuple[Area, ...] = tuple(a for a in AREAS.values() if a.level == "kec
 KOTA: tuple[Area, ...] = tuple(a for a in AREAS.values() if a.level == "kota")
 
 
+DIRECTIONS = frozenset({"Utara", "Selatan", "Barat", "Timur"})
+
+
 def _directional_bases() -> dict[str, list[str]]:
     """'Cempaka Putih' -> both kelurahan 'Cempaka Putih Barat/Timur' (people drop the direction).
 
     Not when the base is itself a kelurahan: 'Manggarai' is Manggarai (Tebet), not also
     Manggarai Selatan; 'Grogol' is Grogol (Kebayoran Lama), not also Grogol Utara/Selatan.
+    Nor when other names start with it: 'Rawa' begins Rawa Buaya, Rawa Badak, Rawa Jati ... and
+    is a plain word (swamp), so it is not Rawa Barat; 'Tanjung' is not only Tanjung Barat.
     """
     exact = {compact(kel.name) for kel in KELURAHAN}
     bases: dict[str, list[str]] = {}
     for kel in KELURAHAN:
         words = kel.name.split()
-        if len(words) > 1 and words[-1] in {"Utara", "Selatan", "Barat", "Timur"}:
+        if len(words) > 1 and words[-1] in DIRECTIONS:
             base = compact(" ".join(words[:-1]))
             if base not in exact:
                 bases.setdefault(base, []).append(kel.code)
-    return bases
+    leading = {  # the first words of other names ("rawa" of Rawa Buaya), bases left out
+        compact(" ".join(words[:n]))
+        for words in (kel.name.split() for kel in KELURAHAN)
+        for n in range(1, len(words) - (words[-1] in DIRECTIONS))
+    }
+    return {base: codes for base, codes in bases.items() if base not in leading}
 
 
 def _build_name_index() -> dict[str, tuple[str, ...]]:

@@ -135,3 +135,44 @@ def test_kepulauan_seribu_kelurahan() -> None:
     match = parse_address("Gorong-gorong di RW 01 Kelurahan Pulau Kelapa tersumbat sampah")
     assert match.kelurahan_code == "31.01.01.1002"
     assert match.kota_name == "Kepulauan Seribu"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kali Baru Timur, Kapuk",
+        "got mampet di kali baru timur, kapuk, cengkareng. udah 2 minggu",
+        "Banjir lagi di Jl. Kali Baru Timur RT 04, Kapuk, Jakbar",
+    ],
+)
+def test_street_looking_like_a_kelurahan_loses_to_the_kelurahan_named_after_it(text: str) -> None:
+    match = parse_address(text)
+    assert match.kelurahan_name == "Kapuk"
+    assert match.kecamatan_name == "Cengkareng"  # not Kalibaru, Cilincing
+    assert match.confidence >= 0.8
+
+
+def test_area_name_grown_into_a_street_alone_is_only_a_guess() -> None:
+    match = parse_address("got mampet di kalibaru timur")
+    assert match.kelurahan_name == "Kalibaru"
+    assert match.confidence < 0.8
+
+
+@pytest.mark.parametrize(
+    ("text", "kelurahan"),
+    [
+        ("Akar pohon di Jl Rawa Malang Semper Timur merusak trotoar", "31.72.04.1005"),
+        ("Tiang PJU di Jl Tipar Selatan Raya Semper Barat miring mau roboh", "31.72.04.1007"),
+        ("banjir sepinggang di semper timur rw 03, cilincing", "31.72.04.1005"),
+    ],
+)
+def test_semper_resolves_to_cilincing(text: str, kelurahan: str) -> None:
+    match = parse_address(text)
+    assert match.kelurahan_code == kelurahan
+    assert match.kota_name == "Jakarta Utara"
+
+
+@pytest.mark.parametrize("text", ["sampah numpuk di pinggir rawa", "di Tanjung banyak nyamuk"])
+def test_a_plain_word_starting_many_names_is_no_kelurahan(text: str) -> None:
+    match = parse_address(text)
+    assert match.kelurahan_code == ""  # not Rawa Barat or Tanjung Barat
