@@ -31,6 +31,9 @@ SLA_TEXT = {
 }
 NOT_FOUND = "Laporan dengan nomor ini tidak ditemukan. Mohon periksa kembali nomor Anda."
 UNAVAILABLE = "Mohon maaf, data laporan belum dapat ditampilkan. Silakan coba lagi nanti."
+TOO_LONG = "Nomor laporan terlalu panjang, contoh nomor: JK7M-29QX-4. Mohon periksa kembali."
+#: Longer input is never a number (the form's maxlength too); answered without a CRM lookup.
+MAX_NUMBER_CHARS = 40
 # The page loads nothing but its own CSS and photos (CSP Level 3, https://www.w3.org/TR/CSP3/).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -70,6 +73,8 @@ def page_context(info: TrackingInfo) -> dict[str, Any]:
 
 def lookup(client: CRMClient, number: str) -> tuple[int, TrackingInfo | None, str]:
     """(HTTP status, info, message for the citizen) for a typed number."""
+    if len(number) > MAX_NUMBER_CHARS:
+        return 400, None, TOO_LONG
     try:
         info = client.track(number)
     except InvalidTrackingNumber as exc:
@@ -88,7 +93,7 @@ def build_router(client: CRMClient) -> APIRouter:
     template = _ENV.get_template("tracking.html")
 
     async def render(nomor: str) -> HTMLResponse:
-        context: dict[str, Any] = {"nomor": nomor, "message": ""}
+        context: dict[str, Any] = {"nomor": nomor[:MAX_NUMBER_CHARS], "message": ""}
         status = 200
         if nomor.strip():
             status, info, message = await run_in_threadpool(lookup, client, nomor)
@@ -104,17 +109,18 @@ def build_router(client: CRMClient) -> APIRouter:
         return Response(_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
     @router.get("/lacak", response_class=HTMLResponse)
-    async def page(nomor: str = Query(default="", max_length=40)) -> HTMLResponse:
+    async def page(nomor: str = Query(default="")) -> HTMLResponse:
+        # No max_length here: FastAPI would answer a long number with a JSON 422, not the page.
         return await render(nomor)
 
     @router.get("/lacak/{nomor}", response_class=HTMLResponse)
     async def page_for(nomor: str) -> HTMLResponse:
         """Shareable link sent in status notices: /lacak/JK7M-29QX-4."""
-        return await render(nomor[:40])
+        return await render(nomor)
 
     @router.get("/api/v1/tracking/{number}")
     async def tracking_json(number: str) -> JSONResponse:
-        status, info, message = await run_in_threadpool(lookup, client, number[:40])
+        status, info, message = await run_in_threadpool(lookup, client, number)
         if info is None:
             body: dict[str, str] = {"detail": message}
             if status == 400:

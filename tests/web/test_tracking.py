@@ -126,6 +126,18 @@ def test_mistyped_number_gets_a_hint(site):
     assert "angka 0 dan 1 atau huruf O, I dan L" in page.text
 
 
+def test_overlong_number_gets_the_page_not_a_json_error(site):
+    http, number = site
+    pasted = f"{number} mohon dicek laporan saya tentang pohon tumbang kemarin sore"
+    for page in (http.get("/lacak", params={"nomor": pasted}), http.get(f"/lacak/{pasted}")):
+        assert page.status_code == 400
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Nomor laporan terlalu panjang" in page.text and 'name="nomor"' in page.text
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+    response = http.get(f"/api/v1/tracking/{pasted}")
+    assert response.status_code == 400 and "terlalu panjang" in response.json()["hint"]
+
+
 def test_unknown_number_is_404(site):
     http, _ = site
     unknown = tracking_numbers.display(tracking_numbers.generate())
