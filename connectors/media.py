@@ -26,7 +26,9 @@ class MediaRefused(ValueError):
 class MediaPolicy:
     """Where media may come from and what may come back."""
 
-    allowed_hosts: tuple[str, ...]  # "api.twilio.com" exact, ".twiliocdn.com" any subdomain
+    # "api.twilio.com" exact, ".twiliocdn.com" any subdomain, both on the scheme's default port
+    # only; "127.0.0.1:8123" (see origin_entry) that port only. The same for the two below.
+    allowed_hosts: tuple[str, ...]
     max_bytes: int = 5_000_000
     content_types: frozenset[str] = IMAGE_TYPES
     # Hosts an operator configured explicitly (provider base URLs, e.g. a regional edge or a
@@ -47,6 +49,44 @@ def host_matches(host: str, patterns: tuple[str, ...]) -> bool:
         if host == pattern.lstrip(".") or (pattern.startswith(".") and host.endswith(pattern)):
             return True
     return False
+
+
+#: RFC 3986 section 3.2.3: a URL without a port means its scheme's default port.
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def split_entry(entry: str) -> tuple[str, int | None]:
+    """'host' -> ('host', None); 'host:8443' -> ('host', 8443); '[::1]:8443' -> ('::1', 8443)."""
+    if entry.startswith("["):  # RFC 3986 section 3.2.2: an IPv6 literal is bracketed
+        address, _, rest = entry[1:].partition("]")
+        return address, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+    host, colon, port = entry.rpartition(":")
+    if colon and port.isdigit() and ":" not in host:
+        return host, int(port)
+    return entry, None
+
+
+def url_matches(url: httpx.URL, patterns: tuple[str, ...]) -> bool:
+    """True if url's host matches an entry on its port: the given one, else the scheme default.
+
+    A bare "api.example.com" is trusted on 443 (https) or 80 (http) only, so a provider host
+    does not vouch for whatever else listens on it (an admin port, a debug server).
+    """
+    port = url.port or DEFAULT_PORTS.get(url.scheme)
+    for entry in patterns:
+        host, entry_port = split_entry(entry)
+        wanted = entry_port if entry_port is not None else DEFAULT_PORTS.get(url.scheme)
+        if port == wanted and host_matches(url.host, (host,)):
+            return True
+    return False
+
+
+def origin_entry(base_url: str) -> str:
+    """The allow-list entry for a configured base URL: 'host', or 'host:port' off the default."""
+    url = httpx.URL(base_url)
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    port = url.port
+    return host if port in (None, DEFAULT_PORTS.get(url.scheme)) else f"{host}:{port}"
 
 
 def public_address(ip: str) -> bool:
@@ -80,13 +120,12 @@ def pick_address(host: str, port: int, *, trusted: bool, resolver: Resolver) -> 
 
 def check_url(url: httpx.URL, policy: MediaPolicy) -> bool:
     """Refuse URLs outside the policy; return True when the host is operator-trusted."""
-    host = url.host
-    trusted = host_matches(host, policy.trusted_hosts)
+    trusted = url_matches(url, policy.trusted_hosts)
     if url.scheme != "https" and not (trusted and url.scheme == "http"):
         raise MediaRefused("media URL must use https")
     if url.userinfo:
         raise MediaRefused("media URL must not carry credentials")
-    if not trusted and not host_matches(host, policy.allowed_hosts):
+    if not trusted and not url_matches(url, policy.allowed_hosts):
         raise MediaRefused("media host is not a provider host")
     return trusted
 
@@ -163,7 +202,7 @@ def _fetch(
         # still verifies the certificate against the real name through the SNI extension.
         pinned = url.copy_with(host=ip)
         # Credentials only on the first hop: a redirect target (a signed CDN URL) never gets them.
-        auth = policy.auth if hop == 0 and host_matches(url.host, policy.credential_hosts) else None
+        auth = policy.auth if hop == 0 and url_matches(url, policy.credential_hosts) else None
         headers = {"Host": url.netloc.decode("ascii")}
         extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
         request = client.build_request("GET", pinned, headers=headers, extensions=extensions)

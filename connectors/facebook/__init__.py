@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 
@@ -12,7 +11,7 @@ from config.settings import Settings
 from connectors.contract import BadConfig, MediaRef
 from connectors.facebook.parse import CHANNEL
 from connectors.facebook.reply import MAX_COMMENT_TEXT, MAX_MESSENGER_TEXT, MetaReplySender
-from connectors.media import IMAGE_TYPES, MediaPolicy, fetch_media
+from connectors.media import IMAGE_TYPES, MediaPolicy, fetch_media, origin_entry
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def build_reply_sender(settings: Settings) -> MetaReplySender | None:
 
 def build_media_fetcher(settings: Settings) -> Callable[[MediaRef], tuple[bytes, str]] | None:
     """Downloads attachment URLs from Meta's CDN hosts only (they are signed; no credentials)."""
-    graph_host = urlsplit(settings.meta.graph_base_url).hostname or ""
+    graph_host = origin_entry(settings.meta.graph_base_url)  # host:port off the default port
     policy = MediaPolicy(
         allowed_hosts=MEDIA_HOSTS,
         trusted_hosts=() if graph_host == "graph.facebook.com" else (graph_host,),

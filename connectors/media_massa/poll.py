@@ -11,7 +11,7 @@ import structlog
 
 from config.settings import MediaMassaSettings
 from connectors.contract import AuthFailed, BadConfig, InboundMessage, TemporarilyUnavailable
-from connectors.media import MediaPolicy, MediaRefused, fetch_media
+from connectors.media import MediaPolicy, MediaRefused, fetch_media, origin_entry
 from connectors.media_massa.parse import (
     CHANNEL,
     Article,
@@ -60,8 +60,10 @@ class MediaMassaPoller:
         if not settings.feeds or bad:
             raise BadConfig("INTAKE_MEDIA_MASSA__FEEDS", f"need http(s) feed URLs, got {bad}")
         self.settings = settings
-        hosts = tuple(sorted({_host(u) for u in settings.feeds}))
-        allowed = hosts + tuple(_site(h) for h in hosts) + tuple(settings.extra_article_hosts)
+        # host:port for a feed off the default port: trusted on that port only.
+        hosts = tuple(sorted({origin_entry(u).lower() for u in settings.feeds}))
+        sites = {_site(_host(u)) for u in settings.feeds}
+        allowed = hosts + tuple(sorted(sites)) + tuple(settings.extra_article_hosts)
         # Feed and article URLs come from configured outlets only (no SSRF through a feed link);
         # the configured feed hosts are the operator's choice and may be private (tests).
         self._feed_policy = MediaPolicy(

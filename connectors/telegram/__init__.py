@@ -5,14 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 
 from config.settings import Settings, TelegramSettings
 from connectors import abuse
 from connectors.contract import BadConfig, MediaRef
-from connectors.media import IMAGE_TYPES, MediaPolicy, MediaRefused, fetch_media
+from connectors.media import IMAGE_TYPES, MediaPolicy, MediaRefused, fetch_media, origin_entry
 from connectors.telegram.bot import BotRunner
 from connectors.telegram.parse import CHANNEL, FILE_SCHEME
 from connectors.telegram.poll import TelegramPoller
@@ -73,7 +72,7 @@ def build_media_fetcher(settings: Settings) -> Callable[[MediaRef], tuple[bytes,
     tg = settings.telegram
     if tg.bot_token is None:
         return None
-    file_host = urlsplit(tg.base_file_url).hostname or ""
+    file_host = origin_entry(tg.base_file_url)  # host:port off the default port
     policy = MediaPolicy(
         allowed_hosts=("api.telegram.org",),
         trusted_hosts=() if file_host == "api.telegram.org" else (file_host,),

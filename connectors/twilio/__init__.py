@@ -11,7 +11,7 @@ from fastapi import APIRouter
 
 from config.settings import Settings
 from connectors.contract import BadConfig, MediaRef
-from connectors.media import IMAGE_TYPES, MediaPolicy, MediaRefused, fetch_media
+from connectors.media import IMAGE_TYPES, MediaPolicy, MediaRefused, fetch_media, origin_entry
 from connectors.twilio.parse import CHANNEL
 from connectors.twilio.reply import TwilioReplySender
 
@@ -57,10 +57,11 @@ def build_media_fetcher(settings: Settings) -> Callable[[MediaRef], tuple[bytes,
     if not tw.account_sid or tw.auth_token is None:
         return None
     api_host = urlsplit(tw.api_base_url).hostname or "api.twilio.com"
+    api_origin = origin_entry(tw.api_base_url) if urlsplit(tw.api_base_url).hostname else api_host
     policy = MediaPolicy(
         allowed_hosts=MEDIA_HOSTS,
-        trusted_hosts=() if api_host == "api.twilio.com" else (api_host,),
-        credential_hosts=(api_host,),
+        trusted_hosts=() if api_origin == "api.twilio.com" else (api_origin,),
+        credential_hosts=(api_origin,),
         max_bytes=tw.max_media_bytes,
         content_types=LIMITS.media_types,
         auth=(tw.account_sid, tw.auth_token.get_secret_value()),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from config.settings import Settings
 from connectors.contract import AuthFailed, BadConfig, MediaRef
-from connectors.media import IMAGE_TYPES, MediaPolicy, fetch_media
+from connectors.media import IMAGE_TYPES, MediaPolicy, fetch_media, origin_entry
 from connectors.twitter.client import TWEEPY_HOST, make_client, mapped_errors
 from connectors.twitter.parse import CHANNEL
 from connectors.twitter.poll import MENTIONS_REACH, TwitterPoller
@@ -58,8 +57,7 @@ def build_reply_sender(settings: Settings) -> TwitterReplySender | None:
 def build_media_fetcher(settings: Settings) -> Callable[[MediaRef], tuple[bytes, str]] | None:
     """Downloads tweet photos from X's media hosts only."""
     tw = settings.twitter
-    api_host = urlsplit(tw.api_base_url).hostname or ""
-    trusted = () if tw.api_base_url.rstrip("/") == TWEEPY_HOST else (api_host,)
+    trusted = () if tw.api_base_url.rstrip("/") == TWEEPY_HOST else (origin_entry(tw.api_base_url),)
     policy = MediaPolicy(
         allowed_hosts=MEDIA_HOSTS + trusted,
         trusted_hosts=trusted,

@@ -89,9 +89,8 @@ def test_hostile_media_urls_never_reach_internal_services(
     port = int(canary.base_url.rsplit(":", 1)[1])
     urls = hostile_urls(port)
     with served_chat_web(monkeypatch, tmp_path) as web:
-        # The operator-configured Graph host is trusted by name (any port): reach the fake
-        # Graph as "localhost" so the attacks on 127.0.0.1 are judged as untrusted addresses.
-        web.env.settings.meta.graph_base_url = web.graph.base_url.replace("127.0.0.1", "localhost")
+        # The operator-configured Graph host (the fake on 127.0.0.1) is trusted on its own
+        # port only: the canary on another port of 127.0.0.1 stays out of reach.
         # The trusted Graph host redirects an attachment inward.
         web.graph.fail_next(
             "/cdn/", Reply(302, headers={"Location": f"http://[::1]:{port}/secret.jpg"})
@@ -117,7 +116,7 @@ def test_allowed_name_that_resolves_to_loopback_is_refused(canary: FeedServer) -
     # Real resolution through /etc/hosts: "localhost" is 127.0.0.1 and ::1. A provider name an
     # attacker pointed at an internal address (DNS rebinding) looks exactly like this.
     port = int(canary.base_url.rsplit(":", 1)[1])
-    policy = MediaPolicy(allowed_hosts=("localhost",))
+    policy = MediaPolicy(allowed_hosts=(f"localhost:{port}",))
     with pytest.raises(MediaRefused, match="internal"):
         fetch_media(f"https://localhost:{port}/secret.jpg", policy)
     assert canary.requests == []
