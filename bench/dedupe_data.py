@@ -20,6 +20,8 @@ from normalizers.report import ReportDraft, build_draft
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS_FILE = ROOT / "tests" / "pipeline" / "data" / "dedupe_pairs.jsonl"
+#: Held-out pairs (ids "h..."): never tune thresholds on these, only report them.
+HOLDOUT_FILE = ROOT / "tests" / "pipeline" / "data" / "dedupe_pairs_holdout.jsonl"
 DEV_SET = ROOT / "tests" / "data" / "dev_set.jsonl"
 ZIPF_S = 0.9  # kelurahan skew: the densest gets ~12 % of reports, the median ~0.2 %
 #: Share of each category (the first four dominate Jakarta's complaint channels).
@@ -175,14 +177,23 @@ def _draft(text: str, loc: list[float] | None) -> ReportDraft:
     return build_draft(msg)
 
 
-def labelled_pairs() -> list[Pair]:
-    """tests/pipeline/data/dedupe_pairs.jsonl, both sides normalized."""
+def _read_pairs(path: Path) -> list[Pair]:
     pairs = []
-    for line in PAIRS_FILE.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         a, b = _draft(row["a"], row.get("a_loc")), _draft(row["b"], row.get("b_loc"))
         pairs.append(Pair(row["id"], row["same"], row["kind"], a, b))
     return pairs
+
+
+def labelled_pairs() -> list[Pair]:
+    """tests/pipeline/data/dedupe_pairs.jsonl (the thresholds were tuned on it), normalized."""
+    return _read_pairs(PAIRS_FILE)
+
+
+def holdout_pairs() -> list[Pair]:
+    """tests/pipeline/data/dedupe_pairs_holdout.jsonl (never tuned on), both sides normalized."""
+    return _read_pairs(HOLDOUT_FILE)
 
 
 def new_messages(count: int, seed: int, skew_seed: int) -> list[ReportDraft]:
