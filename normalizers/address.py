@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -13,6 +12,7 @@ from normalizers.address_detail import (
     KEL_MARKERS,
     KOTA_MARKERS,
     STREET_STOP,
+    ascii_fold,
     landmark,
     rt_rw,
     streets,
@@ -41,11 +41,6 @@ class Mention:
     outside: str = ""
     common_word: bool = False
     aside: str = ""  # direction | official | route | partial: named, but not where the problem is
-
-
-def ascii_fold(text: str) -> str:
-    """Accents folded to ASCII; case and punctuation kept so spans can stop at commas."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def _marker_before(words: list[str], i: int) -> str:

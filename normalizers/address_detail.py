@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+|-|[,;:!?()\n]|\.(?=\s|$)")
 # Words written with a dot that does not end anything ("Jl. Kenari", "Kel. Cideng").
@@ -83,6 +84,11 @@ _LANDMARK_STOP = frozenset(
 )
 
 
+def ascii_fold(text: str) -> str:
+    """Accents folded to ASCII; case and punctuation kept so spans can stop at commas."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
 def _abbreviation(word: str) -> bool:
     """A dot after this word abbreviates it: 'Jl.', 'Kel.', 'H.', 'Dr.', initials ('S. Parman')."""
     low = word.lower()
@@ -109,16 +115,17 @@ def _street_end(words: list[str], raw: list[str], breaks: set[int], start: int, 
     """Index just after the street name that begins at `start`.
 
     The name stops at punctuation, at a word that cannot be part of it, at an area name that
-    follows two or more name words ("Jl. Rawa Malang Semper Timur": the kelurahan comes after the
-    street) and, in a capitalised name, at a lower-case word ("Jl. Rawa Malang udah ...").
+    follows two or more name words that name no area ("Jl. Rawa Malang Semper Timur": the
+    kelurahan comes after the street) and, in a capitalised name, at a lower-case word
+    ("Jl. Rawa Malang udah ...").
     """
     capitalised = raw[start][:1].isupper()
     j = start
     while j < len(words) and j - start < MAX_STREET_WORDS and words[j] not in STREET_STOP:
         if j > start and j in breaks:
             break
-        if j - start >= 2 and j in areas:
-            break
+        if j - start >= 2 and j in areas and not areas.intersection(range(start, j)):
+            break  # but "Jl. Raya Cakung Cilincing" runs between two areas: one name
         lower = raw[j][:1].islower() and words[j] not in STREET_TAIL
         if capitalised and lower and j - start >= 2:
             break

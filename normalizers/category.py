@@ -6,6 +6,8 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
+from normalizers import gazetteer as gz
+from normalizers.address_detail import SPELLED_MARKERS, ascii_fold, streets, tokenize
 from normalizers.gazetteer import fold
 
 TABLE = Path(__file__).parent / "data" / "categories.csv"
@@ -42,14 +44,56 @@ _VOCAB = frozenset(w for p in _PHRASES for w in p.split())
 _FIRST_WORDS = frozenset(p.split()[0] for p in _PHRASES)
 
 
+# Words after "karena/akibat/gara-gara" up to the next punctuation name the cause, not the
+# complaint: "got mampet gara2 ranting pohon" is about the drain, not the tree.
+CAUSE_WORDS = frozenset(
+    {"karena", "krn", "karna", "akibat", "gara", "gara2", "garagara", "disebabkan", "sebab"}
+    | {"lantaran", "imbas"}
+)
+CAUSE_FACTOR = 0.5
+
+
 def _base(word: str) -> str:
     """'jalannya' -> 'jalan', 'sampahnya' -> 'sampah' ("-nya" may follow any word)."""
     return word[:-3] if word.endswith("nya") and word[:-3] in _VOCAB else word
 
 
+def _place_words(words: list[str], raw: list[str], breaks: set[int]) -> set[int]:
+    """Positions inside street and area names ("Jl. Kali Pasir", "Lubang Buaya", "Kali Baru")."""
+    places: set[int] = set()
+    for span in streets(words, raw, breaks, set())[1]:
+        spelled = words[span.start - 1] in SPELLED_MARKERS
+        if not (spelled and f"jalan {words[span.start]}" in _PHRASES):  # "Jalan Bolong ..."
+            places.update(span)
+    for i in range(len(words)):
+        for n in range(2, min(gz.MAX_NAME_WORDS, len(words) - i) + 1):
+            if any(k in breaks for k in range(i + 1, i + n)):
+                break
+            if "".join(words[i : i + n]) in gz.NAME_INDEX and _VOCAB.intersection(words[i : i + n]):
+                places.update(range(i, i + n))
+    return places
+
+
+def evidence(text: str) -> list[tuple[str, float]]:
+    """Each word (folded, "-nya" dropped) with the share it counts: 0 inside a place name,
+    CAUSE_FACTOR in a cause clause, else 1."""
+    words, raw, breaks, joined = tokenize(ascii_fold(text))
+    places = _place_words(words, raw, breaks)
+    out: list[tuple[str, float]] = []
+    cause = False
+    for i, word in enumerate(words):
+        if i in breaks and i not in joined:
+            cause = False
+        cause = cause or word in CAUSE_WORDS
+        share = 0.0 if i in places else CAUSE_FACTOR if cause else 1.0
+        out.append((_base(word), share))
+    return out
+
+
 def scores(text: str) -> dict[str, float]:
     """Keyword weight per category; each phrase counts once however often it is repeated."""
-    words = [_base(w) for w in fold(text).split()]
+    found = evidence(text)
+    words = [w if share else "" for w, share in found]  # a place name splits phrases
     total: dict[str, float] = defaultdict(float)
     seen: set[str] = set()
     i = 0
@@ -67,19 +111,25 @@ def scores(text: str) -> dict[str, float]:
         if phrase not in seen:
             seen.add(phrase)
             bonus = EARLY_BONUS if i < EARLY_WORDS else 1.0
+            share = min(s for _, s in found[i : i + n])
             for category, weight in _PHRASES[phrase]:
-                total[category] += weight * bonus
+                total[category] += weight * bonus * share
         i += n
-    present = set(words)
+    first_seen: dict[str, tuple[int, float]] = {}
+    for i, (word, share) in enumerate(found):
+        if share and word not in first_seen:
+            first_seen[word] = (i, share)
     for first, second, category, weight in _PAIRS:
-        if first in present and second in present:
-            total[category] += weight
+        if first in first_seen and second in first_seen:
+            (i, s1), (j, s2) = first_seen[first], first_seen[second]
+            bonus = EARLY_BONUS if max(i, j) < EARLY_WORDS else 1.0
+            total[category] += weight * bonus * min(s1, s2)
     return total
 
 
 def classify(text: str) -> tuple[str, float, str]:
     """(category slug, confidence 0-1, responsible OPD); 'lainnya' when nothing fits."""
-    ranked = sorted(scores(text).items(), key=lambda kv: -kv[1])
+    ranked = sorted(((c, v) for c, v in scores(text).items() if v > 0), key=lambda kv: -kv[1])
     if not ranked or ranked[0][1] < MIN_SCORE:
         return FALLBACK, 0.3, OPD[FALLBACK]
     best, top = ranked[0]

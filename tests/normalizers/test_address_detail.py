@@ -45,3 +45,8 @@ def test_lower_case_chatter_after_a_capitalised_street_is_cut() -> None:
 
 def test_lower_case_street_tail_is_kept() -> None:
     assert parse_address("genangan di Jl. Kebon Jeruk raya").street == "Jl. Kebon Jeruk Raya"
+
+
+def test_street_named_after_two_areas_stays_whole() -> None:
+    match = parse_address("Jalan berlubang di Jl. Raya Cakung Cilincing km 3, truk kontainer")
+    assert match.street == "Jl. Raya Cakung Cilincing"

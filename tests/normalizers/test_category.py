@@ -64,3 +64,63 @@ def test_words_apart_still_count_as_a_pair() -> None:
 
 def test_nya_suffix_is_understood() -> None:
     assert classify("lubangnya makin besar dan dalam")[0] == "jalan_rusak"
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        # branches as the cause or as litter: the drain, the rubbish, not the tree
+        ("Got di depan rumah mampet gara2 ranting pohon sama sampah daun", "saluran_air"),
+        ("selokan meluap krn ketutup ranting pohon, air masuk ke rumah warga", "saluran_air"),
+        ("Ranting pohon bekas pangkas dibuang di jalan, ngalangin motor", "sampah"),
+        ("sisa pangkasan ranting numpuk di pinggir jalan udah seminggu ga diangkut", "sampah"),
+        # real tree complaints stay with Pertamanan
+        ("Pohon tumbang nutup jalan depan SDN 05, tolong segera dievakuasi", "pohon"),
+        ("dahan rawan patah di atas halte, ngeri kalau angin kencang", "pohon"),
+        ("ranting pohon menjuntai kena kabel listrik, mohon dipangkas", "pohon"),
+    ],
+)
+def test_branches_go_where_the_complaint_is(text: str, slug: str) -> None:
+    assert classify(text)[0] == slug
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Toko bangunan jualan pasir numpuk di badan jalan, bikin licin",
+        "toko matrial jualan pasir di pinggir jalan sampe makan setengah jalan",
+    ],
+)
+def test_a_shop_selling_sand_is_not_a_street_vendor(text: str) -> None:
+    category, confidence, opd = classify(text)
+    assert category != "pkl"
+    assert opd != "Satuan Polisi Pamong Praja" or confidence < 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ada yg jualan di trotoar depan stasiun, pejalan kaki turun ke jalan",
+        "Pedagang jualan di pinggir jalan sampai malam, bikin macet",
+        "ya terganggu lah, buat pejalan kaki jadi sempit kalau ada yang jualan gitu",
+    ],
+)
+def test_selling_in_the_street_is_still_pkl(text: str) -> None:
+    assert classify(text)[0] == "pkl"
+
+
+def test_the_cause_weighs_less_than_the_complaint() -> None:
+    text = "Jalan Kayu Jati V rusak akibat proyek perbaikan saluran air, sudah sebulan"
+    assert classify(text)[0] == "jalan_rusak"
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Jl H Deih, Lubang Buaya, Cipayung sudah tiga tahun rusak", "jalan_rusak"),
+        ("Kali Baru Timur, Kapuk: lampu PJU mati semua", "pju"),
+        ("di Jl. Taman Sari Raya tiap malam ada balap liar knalpot brong", "kebisingan"),
+    ],
+)
+def test_words_of_a_street_or_area_name_are_not_the_complaint(text: str, slug: str) -> None:
+    assert classify(text)[0] == slug
