@@ -65,12 +65,9 @@ def _inbox_where(kind: str) -> Any:
 
 
 def _push_where() -> Any:
-    # A dropped push keeps its report in `dead` (the state machine has no way out but `ready`);
-    # the push row's `dropped` state takes it off the list. Used with the push row outer-joined.
-    return and_(
-        _report.c.state == ReportState.DEAD.value,
-        func.coalesce(_push.c.state, "") != "dropped",
-    )
+    # Dropping a push moves its report dead -> rejected, so `dead` is exactly this list (a
+    # report dropped before that move existed shows up again: dropping it once more finishes it).
+    return _report.c.state == ReportState.DEAD.value
 
 
 def _media_where(older_than: timedelta) -> Any:
@@ -165,15 +162,27 @@ def counts(session: Session, *, media_age: timedelta = DEFAULT_MEDIA_AGE) -> dic
     return result
 
 
-def _audit(session: Session, actor: str, action: str, kind: str, row_id: int, note: str) -> None:
+def _audit(
+    session: Session,
+    actor: str,
+    action: str,
+    kind: str,
+    row_id: int,
+    note: str,
+    state: tuple[str, str] | None = None,
+) -> None:
+    before: dict[str, Any] = {"kind": kind, "id": row_id, "dead": True}
+    after: dict[str, Any] = {"kind": kind, "id": row_id, "dead": False}
+    if state is not None:  # the report's own move, for the report's history page
+        before["state"], after["state"] = state
     session.execute(
         insert(AuditAction.__table__).values(  # type: ignore[attr-defined]
             at=utcnow(),
             actor=actor[:100],
             action=action,
             report_id=_report_of(session, kind, row_id),
-            before={"kind": kind, "id": row_id, "dead": True},
-            after={"kind": kind, "id": row_id, "dead": False},
+            before=before,
+            after=after,
             note=note[:1000],
         )
     )
@@ -259,18 +268,14 @@ def drop(session: Session, kind: str, row_id: int, actor: str, note: str = "") -
     """Take a dead letter off the list for good (audited); False when it was not dead."""
     if kind not in KINDS:
         raise ValueError(f"unknown dead-letter kind {kind!r}; one of {', '.join(KINDS)}")
+    if kind == "push":
+        return _drop_push(session, row_id, actor, note)
     now = utcnow()
     if kind in ("message", "malformed", "held"):
         stmt = (
             update(_inbox)
             .where(_inbox.c.id == row_id, _inbox_where(kind))
             .values(state="ignored", updated_at=now)
-        )
-    elif kind == "push":
-        stmt = (
-            update(_push)
-            .where(_push.c.report_id == row_id, _push.c.state == "dead")
-            .values(state="dropped", updated_at=now)
         )
     elif kind == "reply":
         stmt = (
@@ -288,4 +293,22 @@ def drop(session: Session, kind: str, row_id: int, actor: str, note: str = "") -
         return False
     _audit(session, actor, "dead_drop", kind, row_id, note)
     log.info("dead_letter_dropped", kind=kind, row_id=row_id)
+    return True
+
+
+def _drop_push(session: Session, report_id: int, actor: str, note: str) -> bool:
+    """dead -> rejected: ops gave up on what the CRM refused; queues and stats stop counting it.
+
+    The report keeps its reason (crm_rejected); an admin may still reopen it for review.
+    """
+    if not transition(session, report_id, ReportState.DEAD, ReportState.REJECTED):
+        return False
+    session.execute(
+        update(_push)
+        .where(_push.c.report_id == report_id, _push.c.state == "dead")
+        .values(state="dropped", updated_at=utcnow())
+    )
+    state = (ReportState.DEAD.value, ReportState.REJECTED.value)
+    _audit(session, actor, "dead_drop", "push", report_id, note, state)
+    log.info("dead_letter_dropped", kind="push", row_id=report_id)
     return True

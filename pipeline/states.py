@@ -35,7 +35,7 @@ ALLOWED: dict[ReportState, frozenset[ReportState]] = {
     S.NEEDS_INFO: frozenset({S.NEW, S.NEEDS_REVIEW, S.REJECTED}),
     S.NEEDS_REVIEW: frozenset({S.READY, S.NEEDS_INFO, S.DUPLICATE, S.REJECTED}),
     S.READY: frozenset({S.PUSHED, S.DEAD}),
-    S.DEAD: frozenset({S.READY}),
+    S.DEAD: frozenset({S.READY, S.REJECTED}),  # retried after a fix, or dropped by ops
     S.DUPLICATE: frozenset({S.NEEDS_REVIEW}),  # an admin un-merges
     S.REJECTED: frozenset({S.NEEDS_REVIEW}),  # an admin reopens
     S.PUSHED: frozenset(),

@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from pipeline import deadletters, enqueue
+from pipeline import deadletters, enqueue, stats
 from pipeline.db import session_scope
-from pipeline.models import Attachment, AuditAction, CRMPush, InboxMessage, OutboxReply, utcnow
+from pipeline.models import (
+    Attachment,
+    AuditAction,
+    CRMPush,
+    InboxMessage,
+    OutboxReply,
+    Report,
+    utcnow,
+)
+from pipeline.states import ReportState, transition
 from tests.conftest import PipelineEnv
 from tests.pipeline.conftest import RecordingSender, add_inbox, add_report, message, use_sender
 
@@ -139,6 +148,51 @@ def test_malformed_is_not_retried_but_can_be_dropped(pipeline_env: PipelineEnv) 
     assert sorted(a.before["kind"] for a in drops) == sorted(deadletters.KINDS)
     assert {a.actor for a in drops} == {"ops:rina"}
     assert photo is not None and photo.rejected_reason == "dropped by ops: spam"
+
+
+def test_dropped_push_leaves_dead_for_rejected_and_stops_being_counted(
+    pipeline_env: PipelineEnv,
+) -> None:
+    ids = _dead_rows(pipeline_env)
+    with pipeline_env.session() as session:
+        assert stats.snapshot(session).per_state.get("dead") == 1
+    with session_scope() as session:
+        assert deadletters.drop(session, "push", ids["push"], "ops:rina", note="kategori lama")
+    with pipeline_env.session() as session:
+        report = session.get(Report, ids["push"])
+        push = session.exec(select(CRMPush).where(CRMPush.report_id == ids["push"])).one()
+        (entry,) = session.exec(select(AuditAction).where(AuditAction.action == "dead_drop"))
+        now = stats.snapshot(session)
+    assert report is not None and report.state == "rejected" and push.state == "dropped"
+    assert report.reasons == ["crm_rejected"]  # why it never reached the CRM stays readable
+    assert (entry.report_id, entry.before["state"], entry.after["state"]) == (
+        ids["push"],
+        "dead",
+        "rejected",
+    )
+    assert "dead" not in now.per_state and now.per_state["rejected"] == 1
+    assert now.dead_letters["push"] == 0
+    # Still the admin's call: a dropped report can be reopened for review like any rejection.
+    with session_scope() as session:
+        assert transition(session, ids["push"], ReportState.REJECTED, ReportState.NEEDS_REVIEW)
+
+
+def test_report_dropped_before_the_fix_is_listed_again_and_finished(
+    pipeline_env: PipelineEnv,
+) -> None:
+    ids = _dead_rows(pipeline_env)
+    with session_scope() as session:  # what the old drop left behind: dead report, dropped push
+        session.get(CRMPush, _push_id(session, ids["push"])).state = "dropped"  # type: ignore[union-attr]
+    with session_scope() as session:
+        assert [d.id for d in deadletters.list_dead(session, kind="push")] == [ids["push"]]
+        assert deadletters.drop(session, "push", ids["push"], "ops:rina", note="sisa lama")
+    with pipeline_env.session() as session:
+        report = session.get(Report, ids["push"])
+    assert report is not None and report.state == "rejected"
+
+
+def _push_id(session: Session, report_id: int) -> int:
+    return session.exec(select(CRMPush.id).where(CRMPush.report_id == report_id)).one() or 0
 
 
 def test_unknown_kind_is_refused(pipeline_env: PipelineEnv) -> None:

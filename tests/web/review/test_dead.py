@@ -180,6 +180,8 @@ def test_drop_needs_a_note_and_is_audited(client_factory) -> None:
     (entry,) = _audit("dead_drop")
     assert entry.note == "kategori sudah tidak dipakai CRM" and entry.report_id == report.id
     assert f'id="dead-push-{report.id}"' not in browser.get("/admin/dead").text
+    with session_scope() as session:  # off the superadmin's queue and the dead counts too
+        assert session.get(Report, report.id).state == "rejected"
 
 
 def test_malformed_messages_are_dropped_not_retried(client_factory) -> None:
