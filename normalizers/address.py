@@ -12,6 +12,7 @@ from normalizers.address_detail import (
     KEL_MARKERS,
     KOTA_MARKERS,
     STREET_STOP,
+    STREET_TAIL,
     ascii_fold,
     landmark,
     rt_rw,
@@ -188,6 +189,24 @@ def _aside(m: Mention, words: list[str], raw: list[str], joined: set[int], start
     return ""
 
 
+def _area_spans(mentions: list[Mention], words: list[str], raw: list[str]) -> dict[int, int]:
+    """Start -> end of Jakarta area names; everyday-word names only when capitalised."""
+    return {
+        m.start: m.end
+        for m in mentions
+        if m.codes
+        and (not m.common_word or raw[m.start][:1].isupper() and words[m.start] not in STREET_TAIL)
+    }
+
+
+def _listed(m: Mention, raw: list[str], breaks: set[int], spans: list[range]) -> bool:
+    """'Jl. Kramat Sentiong, Kramat, Senen': a capitalised name alone in an address list."""
+    after_street = any(span.stop == m.start for span in spans)
+    alone_before = m.start == 0 or m.start in breaks or after_street
+    alone_after = m.end == len(raw) or m.end in breaks
+    return alone_before and alone_after and raw[m.start][:1].isupper()
+
+
 def _street_like(m: Mention, words: list[str], breaks: set[int]) -> bool:
     """'Kali Baru Timur', 'Pasar Minggu Raya': an area name grown into a street or part of town."""
     nxt = m.end
@@ -200,8 +219,9 @@ def parse_address(text: str) -> AreaMatch:
     lowered = folded.lower()
     words, raw, breaks, joined = tokenize(folded)
     mentions = _exact_mentions(words, breaks)
-    area_starts = {m.start for m in mentions if m.codes and not m.common_word}
-    street, spans = streets(words, raw, breaks, area_starts)
+    street, spans = streets(words, raw, breaks, _area_spans(mentions, words, raw))
+    for m in mentions:
+        m.common_word = m.common_word and not _listed(m, raw, breaks, spans)
     taken = {k for m in mentions for k in range(m.start, m.end)}
     named = any(m.codes for m in mentions)
     mentions += _fuzzy_mentions(words, breaks, taken, named)

@@ -111,12 +111,14 @@ def tokenize(folded: str) -> tuple[list[str], list[str], set[int], set[int]]:
     return [w.lower() for w in raw], raw, breaks, joined
 
 
-def _street_end(words: list[str], raw: list[str], breaks: set[int], start: int, areas: set[int]):
+def _street_end(
+    words: list[str], raw: list[str], breaks: set[int], start: int, areas: dict[int, int]
+) -> int:
     """Index just after the street name that begins at `start`.
 
     The name stops at punctuation, at a word that cannot be part of it, at an area name that
-    follows two or more name words that name no area ("Jl. Rawa Malang Semper Timur": the
-    kelurahan comes after the street) and, in a capitalised name, at a lower-case word
+    follows two or more name words not ending in another area name ("Jl. Rawa Malang Semper
+    Timur": the kelurahan comes after the street) and, in a capitalised name, at a lower-case word
     ("Jl. Rawa Malang udah ...").
     """
     capitalised = raw[start][:1].isupper()
@@ -124,7 +126,7 @@ def _street_end(words: list[str], raw: list[str], breaks: set[int], start: int, 
     while j < len(words) and j - start < MAX_STREET_WORDS and words[j] not in STREET_STOP:
         if j > start and j in breaks:
             break
-        if j - start >= 2 and j in areas and not areas.intersection(range(start, j)):
+        if j - start >= 2 and j in areas and j not in areas.values():
             break  # but "Jl. Raya Cakung Cilincing" runs between two areas: one name
         lower = raw[j][:1].islower() and words[j] not in STREET_TAIL
         if capitalised and lower and j - start >= 2:
@@ -146,11 +148,11 @@ def _title(word: str) -> str:
 
 
 def streets(
-    words: list[str], raw: list[str], breaks: set[int], areas: set[int]
+    words: list[str], raw: list[str], breaks: set[int], areas: dict[int, int]
 ) -> tuple[str, list[range]]:
     """The first street/gang named after Jl./Gg. markers, and every street span (for weighting).
 
-    `areas` holds the positions where a Jakarta area name begins.
+    `areas` maps where a Jakarta area name begins to where it ends.
     """
     spans: list[range] = []
     first = ""

@@ -61,15 +61,17 @@ def _base(word: str) -> str:
 def _place_words(words: list[str], raw: list[str], breaks: set[int]) -> set[int]:
     """Positions inside street and area names ("Jl. Kali Pasir", "Lubang Buaya", "Kali Baru")."""
     places: set[int] = set()
-    for span in streets(words, raw, breaks, set())[1]:
+    for span in streets(words, raw, breaks, {})[1]:
         spelled = words[span.start - 1] in SPELLED_MARKERS
         if not (spelled and f"jalan {words[span.start]}" in _PHRASES):  # "Jalan Bolong ..."
             places.update(span)
-    for i in range(len(words)):
+    for i, first in enumerate(words):
+        key = first
         for n in range(2, min(gz.MAX_NAME_WORDS, len(words) - i) + 1):
-            if any(k in breaks for k in range(i + 1, i + n)):
+            key += words[i + n - 1]
+            if i + n - 1 in breaks or key not in gz.NAME_PREFIXES:
                 break
-            if "".join(words[i : i + n]) in gz.NAME_INDEX and _VOCAB.intersection(words[i : i + n]):
+            if key in gz.NAME_INDEX and _VOCAB.intersection(words[i : i + n]):
                 places.update(range(i, i + n))
     return places
 

@@ -176,3 +176,20 @@ def test_semper_resolves_to_cilincing(text: str, kelurahan: str) -> None:
 def test_a_plain_word_starting_many_names_is_no_kelurahan(text: str) -> None:
     match = parse_address(text)
     assert match.kelurahan_code == ""  # not Rawa Barat or Tanjung Barat
+
+
+@pytest.mark.parametrize(
+    ("text", "kelurahan"),
+    [
+        ("Jl. Kramat Sentiong, Kramat: got mampet dari kemarin", "31.71.04.1004"),
+        ("lampu PJU mati di Jl. Kramat Raya Kenari", "31.71.04.1002"),
+        ("banjir di gg. H. Naim, Tengah", "31.75.04.1002"),
+    ],
+)
+def test_everyday_word_name_standing_in_an_address_list_counts(text: str, kelurahan: str) -> None:
+    match = parse_address(text)
+    assert match.kelurahan_code == kelurahan
+
+
+def test_everyday_word_name_in_a_sentence_is_still_just_a_word() -> None:
+    assert parse_address("rumah warga di kampung ini baru dibangun").kelurahan_code == ""
