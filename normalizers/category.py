@@ -51,20 +51,35 @@ CAUSE_WORDS = frozenset(
     | {"lantaran", "imbas"}
 )
 CAUSE_FACTOR = 0.5
+GREETINGS = frozenset(
+    {"min", "admin", "pak", "bu", "kak", "mas", "mbak", "tolong", "mohon", "lapor"}
+)
+
+
+SHORT_FORMS = {"jl": "jalan", "jln": "jalan"}  # chat and address abbreviations of keywords
 
 
 def _base(word: str) -> str:
-    """'jalannya' -> 'jalan', 'sampahnya' -> 'sampah' ("-nya" may follow any word)."""
-    return word[:-3] if word.endswith("nya") and word[:-3] in _VOCAB else word
+    """'jalannya' -> 'jalan' ("-nya" may follow any word), 'gorong2' -> 'gorong' (chat writes
+    a doubled word with a 2: 'bolong2' = 'bolong-bolong'), 'jln' -> 'jalan'."""
+    if word.endswith("nya") and word[:-3] in _VOCAB:
+        return word[:-3]
+    if word.endswith("2") and word[:-1] in _VOCAB:
+        return word[:-1]
+    return SHORT_FORMS.get(word, word)
 
 
 def _place_words(words: list[str], raw: list[str], breaks: set[int]) -> set[int]:
     """Positions inside street and area names ("Jl. Kali Pasir", "Lubang Buaya", "Kali Baru")."""
     places: set[int] = set()
     for span in streets(words, raw, breaks, {})[1]:
-        spelled = words[span.start - 1] in SPELLED_MARKERS
-        if not (spelled and f"jalan {words[span.start]}" in _PHRASES):  # "Jalan Bolong ..."
-            places.update(span)
+        marker = span.start - 1
+        if words[marker] in SPELLED_MARKERS and f"jalan {words[span.start]}" in _PHRASES:
+            continue  # "Jalan Bolong Di Depan Rumah": the common noun, capitalised
+        places.update(span)
+        opening = marker == 0 or marker in breaks or words[marker - 1] in GREETINGS
+        if not opening:  # "Trotoar Jl. Lenteng Agung": the address; "Jl. Duri Raya berlubang"
+            places.add(marker)  # opens the sentence: the street is what is complained about
     for i, first in enumerate(words):
         key = first
         for n in range(2, min(gz.MAX_NAME_WORDS, len(words) - i) + 1):
