@@ -23,16 +23,23 @@ def purge_cmd(
         typer.Option(min=1, help="Override INTAKE_OPS__CONTACT_RETENTION_DAYS for this run."),
     ] = None,
 ) -> None:
-    """Blank name, phone, e-mail and handle of reports closed longer than the retention period."""
+    """Blank contact data of reports closed longer than the retention period, delete desk scans."""
     from intake.runtime import bootstrap  # noqa: PLC0415
     from pipeline.db import session_scope  # noqa: PLC0415
     from pipeline.retention import purge  # noqa: PLC0415
 
     settings = bootstrap()
     keep = days or settings.ops.contact_retention_days
-    result = purge(session_scope, keep, dry_run=dry_run, actor=f"cli:{getpass.getuser()}")
+    result = purge(
+        session_scope,
+        keep,
+        dry_run=dry_run,
+        actor=f"cli:{getpass.getuser()}",
+        var_dir=settings.var_dir,
+    )
     verb = "would blank" if dry_run else "blanked"
     typer.echo(
         f"{verb} contact data of {result.reports} report(s) closed more than {keep} days ago: "
-        f"{result.messages} message(s), {result.contacts} contact(s), {result.replies} reply(ies)"
+        f"{result.messages} message(s), {result.contacts} contact(s), {result.replies} reply(ies), "
+        f"{result.files} walk-in desk file(s)"
     )

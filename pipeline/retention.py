@@ -4,14 +4,16 @@ UU 27/2022 on Personal Data Protection has a controller end processing when the 
 period is reached or the purpose achieved (Pasal 42) and erase data no longer needed (Pasal 43).
 A report's purpose ends when it is closed: Selesai in the CRM, rejected, or merged into a report
 that is itself closed. After INTAKE_OPS__CONTACT_RETENTION_DAYS of quiet we blank who sent it
-(name, phone, e-mail, handle) and scrub phones, e-mails and NIKs out of its text. The complaint,
-its area and its photos stay: they are the city's record of the problem, not of the person.
+(name, phone, e-mail, handle) and scrub phones, e-mails and NIKs out of its text, and delete the
+walk-in desk's letter scans and photos it named (pipeline/retention_files.py). The complaint, its
+area and its checked photos stay: they are the city's record of the problem, not of the person.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -30,6 +32,7 @@ from pipeline.models import (
     ReportFollower,
     utcnow,
 )
+from pipeline.retention_files import purge_desk_files
 from pipeline.states import ReportState
 
 log = structlog.get_logger(__name__)
@@ -50,6 +53,7 @@ class PurgeResult:
     messages: int = 0
     contacts: int = 0
     replies: int = 0
+    files: int = 0  # walk-in desk scans and photos deleted from var/walkin/
 
     def add(self, other: PurgeResult) -> None:
         """Sum another batch into this one."""
@@ -83,7 +87,14 @@ def _closed() -> Any:
 def due_reports(
     session: Session, cutoff: datetime, after_id: int = 0, limit: int = BATCH
 ) -> list[int]:
-    """Closed reports quiet since before cutoff whose first message still names its sender."""
+    """Closed reports quiet since before cutoff whose first message still names its sender.
+
+    A walk-in message may have no handle (no consent to be contacted) and still carry a name and
+    letter scans: it is due until its payload says purged.
+    """
+    unpurged_desk = and_(
+        _inbox.c.channel == "walkin", _inbox.c.payload["purged"].as_string().is_(None)
+    )
     stmt = (
         select(_report.c.id)
         .join(_inbox, _inbox.c.id == _report.c.inbox_message_id)
@@ -91,7 +102,7 @@ def due_reports(
             _report.c.id > after_id,
             _closed(),
             _report.c.updated_at < cutoff,
-            _inbox.c.sender_handle != "",
+            or_(_inbox.c.sender_handle != "", unpurged_desk),
         )
         .order_by(_report.c.id)
         .limit(limit)
@@ -103,6 +114,9 @@ def scrub_payload(payload: dict[str, Any]) -> dict[str, Any]:
     """A stored InboundMessage without its sender, raw provider body or personal data (pure)."""
     kept = {k: payload.get(k) for k in ("channel", "external_id", "received_at") if k in payload}
     kept["text"] = redact_text(str(payload.get("text") or ""))
+    office = (payload.get("reply_context") or {}).get("office")
+    if office:  # the desk's office, not a person: its staff still find the report (review/auth)
+        kept["reply_context"] = {"office": office}
     kept["purged"] = True
     return kept
 
@@ -179,19 +193,29 @@ def purge(
     dry_run: bool = True,
     actor: str = "retention",
     now: datetime | None = None,
+    var_dir: Path | None = None,
 ) -> PurgeResult:
-    """Blank contact data of reports closed for longer than retention_days; batches commit."""
+    """Blank contact data of reports closed for longer than retention_days; batches commit.
+
+    With var_dir, desk files no kept message names are deleted after the batches committed.
+    """
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     total = PurgeResult()
     after_id = 0
+    scrubbed: list[int] = []  # a dry run scrubs nothing: the file count must not see them
     while True:
         with session_factory() as session:  # one transaction per batch
             ids = due_reports(session, cutoff, after_id)
             if not ids:
                 break
             total.add(purge_batch(session, ids, dry_run=dry_run))
+            if dry_run and var_dir is not None:
+                scrubbed += _message_ids(session, ids)
         after_id = ids[-1]
-    if not dry_run and total.reports:
+    if var_dir is not None:
+        files = purge_desk_files(session_factory, var_dir, dry_run=dry_run, excluding=scrubbed)
+        total.files = files.files
+    if not dry_run and (total.reports or total.files):
         with session_factory() as session:
             session.execute(
                 insert(AuditAction.__table__).values(  # type: ignore[attr-defined]
@@ -203,5 +227,7 @@ def purge(
                     note=f"contact data of reports closed before {cutoff.date().isoformat()}",
                 )
             )
-        log.info("retention_purged", reports=total.reports, contacts=total.contacts)
+        log.info(
+            "retention_purged", reports=total.reports, contacts=total.contacts, files=total.files
+        )
     return total

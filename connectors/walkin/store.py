@@ -37,6 +37,8 @@ def save(upload: CheckedUpload, var_dir: Path) -> StoredFile:
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # atomic on POSIX: readers never see half a file
+    else:  # a fresh mtime: the retention sweep spares files younger than its grace period
+        path.touch()
     return StoredFile(
         role=upload.role,
         path=str(path),

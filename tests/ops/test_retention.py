@@ -10,6 +10,7 @@ from sqlmodel import select
 from pipeline.db import session_scope
 from pipeline.models import AuditAction, CitizenContact, InboxMessage, OutboxReply, Report, utcnow
 from pipeline.retention import purge, scrub_payload
+from pipeline.retention_files import named_files
 from tests.conftest import PipelineEnv
 from tests.ops.procs import run_intake
 from tests.pipeline.conftest import add_report
@@ -103,3 +104,50 @@ def test_scrub_payload_keeps_only_the_redacted_text() -> None:
 def test_retention_command_dry_run(tmp_path: Path) -> None:
     done = run_intake(tmp_path, "retention", "purge", "--dry-run", "--days", "30", check=True)
     assert "would blank contact data of 0 report(s) closed more than 30 days ago" in done.stdout
+
+
+def _walkin_payload(var_dir: Path) -> dict:
+    scan = var_dir / "walkin" / "scan" / ("a" * 64 + ".pdf")
+    photo = var_dir / "walkin" / "photo" / ("b" * 64 + ".jpg")
+    return {
+        "channel": "walkin",
+        "external_id": "desk-1",
+        "text": TEXT,
+        "sender": {"handle": "", "name": "Siti Aminah"},
+        "media": [{"path": str(photo), "content_type": "image/jpeg", "caption": "foto"}],
+        "reply_context": {"office": "kelurahan:31.71.01.1002"},
+        "raw": {"documents": [{"path": str(scan), "content_type": "application/pdf"}]},
+    }
+
+
+def test_desk_message_keeps_its_office_and_names_its_files(tmp_path: Path) -> None:
+    payload = _walkin_payload(tmp_path)
+    assert named_files(payload) == {("photo", "b" * 64 + ".jpg"), ("scan", "a" * 64 + ".pdf")}
+    scrubbed = scrub_payload(payload)
+    assert scrubbed["reply_context"] == {"office": "kelurahan:31.71.01.1002"}  # desk scope
+    assert named_files(scrubbed) == set() and "Siti" not in str(scrubbed)
+    assert named_files({"media": [{"url": "https://x/y.jpg"}], "raw": "not a dict"}) == set()
+
+
+def _handleless_walkin_due(env: PipelineEnv) -> None:
+    """A closed walk-in report whose message has a name but no handle is due once, not twice."""
+    with session_scope() as session:
+        report = add_report(session, "rejected", channel="walkin",
+                            updated_at=utcnow() - timedelta(days=400))  # fmt: skip
+        inbox = session.get(InboxMessage, report.inbox_message_id)
+        inbox.sender_handle, inbox.payload = "", _walkin_payload(env.var_dir)  # type: ignore[union-attr]
+    assert purge(session_scope, 365, dry_run=False).reports == 1
+    with session_scope() as session:
+        payload = session.get(InboxMessage, report.inbox_message_id).payload  # type: ignore[union-attr]
+    assert payload["purged"] is True and "Siti" not in str(payload)
+    assert purge(session_scope, 365, dry_run=False).reports == 0
+
+
+def test_handleless_walkin_report_is_purged_once(pipeline_env: PipelineEnv) -> None:
+    _handleless_walkin_due(pipeline_env)
+
+
+def test_handleless_walkin_report_is_purged_once_on_postgresql(
+    pg_redis_env: PipelineEnv,
+) -> None:
+    _handleless_walkin_due(pg_redis_env)
