@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from normalizers import gazetteer as gz
+
 _TOKEN = re.compile(r"[A-Za-z0-9]+|-|[,;:!?()\n]|\.(?=\s|$)")
 # Words written with a dot that does not end anything ("Jl. Kenari", "Kel. Cideng").
 ABBREVIATED = frozenset(
@@ -52,6 +54,12 @@ STREET_STOP = (
 # Lower-case words that still belong to a capitalised street name ("Jl. Kebon Jeruk raya").
 STREET_TAIL = frozenset({"raya", "dalam", "utara", "selatan", "barat", "timur", "tengah", "baru"})
 MAX_STREET_WORDS = 5
+# First words of streets named after the area they run to or through ("Jl. Raya Pasar Minggu").
+STREET_HEADS = frozenset(
+    """raya inspeksi boulevard arteri lingkar tol kali danau situ taman pasar terusan stasiun
+    terminal pelabuhan akses simpang pintu komplek kompleks perumahan jembatan bendungan kampung
+    pangkalan bypass lapangan layang utama baru masjid mesjid""".split()  # noqa: SIM905
+)
 _RT_RW = re.compile(
     r"\brt\s*[./:]?\s*0*(\d{1,3})\s*[,/\\.\- ]*\s*(?:rw\s*[./:]?\s*)?0*(\d{1,3})\b"
     r"|\brt\s*/\s*rw\s*[.:]?\s*0*(\d{1,3})\s*/\s*0*(\d{1,3})"
@@ -126,13 +134,23 @@ def _street_end(
     while j < len(words) and j - start < MAX_STREET_WORDS and words[j] not in STREET_STOP:
         if j > start and j in breaks:
             break
-        if j - start >= 2 and j in areas and j not in areas.values():
-            break  # but "Jl. Raya Cakung Cilincing" runs between two areas: one name
+        if j in areas and _area_follows(words, start, j, areas):
+            break
         lower = raw[j][:1].islower() and words[j] not in STREET_TAIL
         if capitalised and lower and j - start >= 2:
             break
         j += 1
     return j
+
+
+def _area_follows(words: list[str], start: int, j: int, areas: dict[int, int]) -> bool:
+    """Whether the area name at j comes after the street name begun at `start`, not inside it."""
+    if j - start >= 2:
+        return j not in areas.values()  # but "Jl. Raya Cakung Cilincing" runs between two areas
+    # One word in: "Jl. Pemuda Rawamangun", "Jl. Otista Bidara Cina", but not "Jl. Raya Condet",
+    # "Jl. Danau Sunter" (named after the area) nor "Jl. Warung Jati" (an everyday word).
+    name = "".join(words[j : areas[j]])
+    return j - start == 1 and words[start] not in STREET_HEADS and name not in gz.COMMON_WORD_NAMES
 
 
 def _label(marker: str) -> str:

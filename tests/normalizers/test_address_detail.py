@@ -39,8 +39,30 @@ def test_kelurahan_written_after_the_street_is_not_part_of_it() -> None:
 
 
 def test_lower_case_chatter_after_a_capitalised_street_is_cut() -> None:
-    match = parse_address("Lampu di Jl Tipar Cakung Raya udah mati seminggu")
-    assert match.street == "Jl. Tipar Cakung Raya"
+    match = parse_address("Lampu di Jl Pahlawan Revolusi Raya udah mati seminggu")
+    assert match.street == "Jl. Pahlawan Revolusi Raya"
+
+
+@pytest.mark.parametrize(
+    ("text", "street", "kelurahan"),
+    [
+        ("lampu PJU di Jl. Pemuda Rawamangun depan sekolah mati", "Jl. Pemuda", "Rawamangun"),
+        ("macet parah di Jl. Otista Bidara Cina tiap sore", "Jl. Otista", "Bidara Cina"),
+    ],
+)
+def test_kelurahan_right_after_a_one_word_street(text: str, street: str, kelurahan: str) -> None:
+    match = parse_address(text)
+    assert (match.street, match.kelurahan_name) == (street, kelurahan)
+    assert match.confidence >= 0.8
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["banjir di Jl. Raya Condet", "Jl. Danau Sunter Utara tergenang", "Jl. Warung Jati Barat"],
+)
+def test_streets_named_after_an_area_keep_their_name(text: str) -> None:
+    street = parse_address(text).street
+    assert street.split()[-1] in {"Condet", "Utara", "Barat"}
 
 
 def test_lower_case_street_tail_is_kept() -> None:
