@@ -17,6 +17,7 @@ from connectors.contract import InboundMessage, Location, Sender
 from intake.synth import CLOSERS, OPENERS, PROBLEMS, STREET_NAMES, STREETS
 from normalizers import gazetteer
 from normalizers.report import ReportDraft, build_draft
+from pipeline.blocking import keys_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS_FILE = ROOT / "tests" / "pipeline" / "data" / "dedupe_pairs.jsonl"
@@ -132,6 +133,10 @@ HISTORY_COLUMNS = [
     "created_at",
     "updated_at",
     "state_changed_at",
+    "problem",
+    "street_key",
+    "place_key",
+    "geo_cell",
 ]
 INSERT_HISTORY = (
     f"INSERT INTO report ({', '.join(HISTORY_COLUMNS)}) "
@@ -153,6 +158,10 @@ def history_rows(size: int, now: datetime, span_days: float, seed: int) -> Itera
         stamp = str(naive_now - timedelta(seconds=rng.uniform(0, span_days * 86_400)))
         text = _text(rng, category, place["street"], place["rt_rw"], kel.name)
         pushed = state == "pushed"
+        keys = keys_of(
+            text, place["address_text"], place["street"], "", kel.code, place["rt_rw"],
+            place["lat"], place["lon"],
+        )  # fmt: skip
         yield (
             f"IN-{run}{index:08d}", index + 1, "twilio", f"warga-{rng.randrange(size // 3 + 1)}",
             state, "[]", text, text, "id", place["address_text"], place["street"],
@@ -161,7 +170,7 @@ def history_rows(size: int, now: datetime, span_days: float, seed: int) -> Itera
             f"B{index:08d}" if pushed else "", "",
             "Selesai" if pushed and rng.random() < 0.1 else "", 0, "[]",
             f'{{"missing": ["photo"], "area": {{"kelurahan_code": "{kel.code}"}}}}',
-            stamp, stamp, stamp,
+            stamp, stamp, stamp, *keys.values(),
         )  # fmt: skip
 
 

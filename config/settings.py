@@ -258,7 +258,11 @@ class TriageSettings(Section):
     same_citizen_above: float = Field(default=0.6, ge=0, le=1)  # own report, same place + category
     same_citizen_window_h: float = Field(default=72.0, gt=0)
     window_days: float = Field(default=14.0, gt=0)  # open reports this recent are candidates
-    max_candidates: int = Field(default=150, ge=1, le=2000)  # per block (rapidfuzz is linear)
+    # Rows of the kelurahan + category block, most recent first (the other blocks get a share:
+    # pipeline/blocking.py). CRM resolved ~673 reports a day in 2018-19 (kumparan, seeds/003):
+    # ~3 per kelurahan and category in a 14-day window, so 30 holds the window everywhere but
+    # the busiest places, where the street, RW and pin blocks find the original.
+    max_candidates: int = Field(default=30, ge=1, le=2000)
     location_confident: float = Field(default=0.8, ge=0, le=1)  # no human needed at or above
     location_usable: float = Field(default=0.5, ge=0, le=1)  # below: low_confidence
 

@@ -1,14 +1,19 @@
 """Which open reports a new report is compared with: every block in one UNION ALL round trip.
 
 Each block walks an index in recency order and stops at its limit, so the cost does not grow
-with the history (ix_report_block: kelurahan, category, created_at; ix_report_conversation,
-ix_report_contact for the same citizen). Core statements, not ORM queries: triage runs once per
-report and the ORM's per-statement overhead was most of its time (bench/dedupe.py).
+with the history. Recency alone loses the original in a dense kelurahan (at 1M open reports the
+busiest kelurahan + category gets hundreds a day), so the blocks are also keyed on what two
+reports of one problem share: the street or landmark (or RW) in the kecamatan, the map cell of the
+pin, the citizen. The keys are computed once when a report is stored (keys_of) and indexed
+(ix_report_place, ix_report_geo, ix_report_block, ix_report_contact, ix_report_conversation).
+Core statements, not ORM queries: triage runs once per report and the ORM's per-statement
+overhead was most of its time (bench/dedupe.py).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -17,8 +22,7 @@ from sqlalchemy import TextClause, bindparam, text
 from sqlmodel import Session
 
 from config.settings import TriageSettings
-from normalizers import gazetteer
-from normalizers.geo import distance_km
+from pipeline import similarity
 from pipeline.models import AwareDateTime, Report, utcnow
 from pipeline.states import ReportState
 
@@ -32,7 +36,7 @@ OWN_LIMIT = 20  # a citizen's own open reports looked at
 #: The columns scoring reads (full rows would also decode every normalizer JSON).
 COLUMNS = (
     "id, reference, tracking_number, description, address_text, street, lat, lon, category, "
-    "kelurahan_code"
+    "kelurahan_code, problem, street_key"
 )
 _OPEN = (
     "state IN ({states}) AND crm_status != '{closed}' AND id != :rid"
@@ -43,28 +47,76 @@ _OPEN = (
 ).format(states=", ".join(f"'{s.value}'" for s in OPEN_STATES), closed=CLOSED_CRM_STATUS)
 
 
-@lru_cache(maxsize=4096)
-def _cells(lat3: float, lon3: float, near_m: float) -> tuple[str, ...]:
-    found = sorted(
-        (distance_km(lat3, lon3, k.lat, k.lon) * 1000, k.code)
-        for k in gazetteer.KELURAHAN
-        if k.lat is not None and k.lon is not None
-    )
-    if not found:
-        return ()
-    reach = found[0][0] + 2 * near_m
-    return tuple(code for dist, code in found if dist <= reach)
+#: Map cells: 0.0055 degrees (~610 m) is at least twice NEAR_M, so the square of half-side
+#: NEAR_M around a pin touches at most 2 x 2 cells.
+CELL_DEG = 0.0055
 
 
-def geo_cells(lat: float, lon: float, near_m: float = NEAR_M) -> list[str]:
-    """Kelurahan whose area may hold a point within near_m of (lat, lon), nearest first.
+def cell_of(lat: float, lon: float) -> int:
+    """The map cell of a point: row and column of a CELL_DEG grid in one integer."""
+    return math.floor((lat + 90) / CELL_DEG) * 1_000_000 + math.floor((lon + 180) / CELL_DEG)
 
-    Kelurahan are the cells of their centroids (normalizers/geo.py assigns by nearest
-    centroid), so a point q within r of p lies in a cell whose centroid is at most
-    d_min + 2r from p (triangle inequality). Cached per ~110 m square, widened by 160 m
-    to cover the rounding.
+
+def near_cells(lat: float, lon: float) -> list[int]:
+    """The cells a point within NEAR_M of (lat, lon) can lie in (1, 2 or 4), own cell first."""
+    box = _box(lat, lon)
+    corners = [(la, lo) for la in (box["lat0"], box["lat1"]) for lo in (box["lon0"], box["lon1"])]
+    cells = {cell_of(la, lo) for la, lo in corners}
+    own = cell_of(lat, lon)
+    return [own, *sorted(cells - {own})]
+
+
+_RW = re.compile(r"\bRW\W*(\d{1,3})\b", re.IGNORECASE)
+
+
+def place_key(street_key: str, landmark: str, kelurahan_code: str, rt_rw: str) -> str:
+    """The block key of a place: the street's (or landmark's) first telling words, else the RW.
+
+    A prefix, not the whole name: the address parser may keep words after the name ("Kalibesar
+    Timur Pinangsia"), and one citizen writes "Jl. Pinang", another "Jl. Pinang Cipete Utara".
     """
-    return list(_cells(round(lat, 3), round(lon, 3), near_m + 160))
+    generic = similarity.generic_place_words()
+    words = [w for w in (street_key or similarity.street_key(landmark)).split() if len(w) >= 3]
+    if words:
+        key = words[:2] if words[0] in generic or words[0].isdigit() else words[:1]
+        if len(key) == 2 or key[0] not in generic:
+            return " ".join(key)[:64]
+    rw = _RW.search(rt_rw)  # the normalizer writes "RT 009/RW 006"; the RW is the block
+    return f"{kelurahan_code} rw {int(rw.group(1))}" if kelurahan_code and rw else ""
+
+
+def keys_of(
+    description: str,
+    address_text: str,
+    street: str,
+    landmark: str,
+    kelurahan_code: str,
+    rt_rw: str,
+    lat: float | None,
+    lon: float | None,
+) -> dict[str, Any]:
+    """The dedupe columns of a report (Report.problem, street_key, place_key, geo_cell)."""
+    street_key = similarity.street_key(street)
+    return {
+        "problem": similarity.stored_problem(description, address_text),
+        "street_key": street_key[:255],
+        "place_key": place_key(street_key, landmark, kelurahan_code, rt_rw),
+        "geo_cell": cell_of(lat, lon) if lat is not None and lon is not None else None,
+    }
+
+
+def report_keys(report: Report) -> dict[str, Any]:
+    """keys_of a stored report (after an admin corrected its text or place)."""
+    return keys_of(
+        report.description,
+        report.address_text,
+        report.street,
+        report.landmark,
+        report.kelurahan_code,
+        report.rt_rw,
+        report.lat,
+        report.lon,
+    )
 
 
 def _block(
@@ -99,16 +151,21 @@ def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[st
         # The category classifier is ~88 % right: the most recent other-category reports of
         # the kelurahan too, a fifth of the limit.
         parts.append(_block("ko", "kelurahan_code = :kel AND category != :cat", limit // 5, False))
+    if report.place_key and report.kecamatan_code:
+        # The same street, landmark or RW in the kecamatan, any category: the original in a
+        # busy kelurahan is found when newer reports fill its block, and a street across a
+        # kelurahan border (or a kelurahan misread as its neighbour) still meets its reports.
+        params |= {"kec": report.kecamatan_code, "place": report.place_key}
+        where = "kecamatan_code = :kec AND place_key = :place"
+        parts.append(_block("pl", where, limit * 2 // 3, False))
     if report.lat is not None and report.lon is not None:
         params |= _box(report.lat, report.lon)
         box = "lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1"
-        cells = [c for c in geo_cells(report.lat, report.lon) if c != report.kelurahan_code]
-        for n, code in enumerate(cells):
-            params[f"cell{n}"] = code
-            # The cell's most recent reports (an index range), then the box: filtering the
-            # whole cell by the box would read every report of a dense kelurahan.
-            where = f"kelurahan_code = :cell{n} AND category = :cat"
-            parts.append(_block(f"g{n}", where, limit // 5, False, then=box))
+        for n, cell in enumerate(near_cells(report.lat, report.lon)):
+            params[f"cell{n}"] = cell
+            # The cell's most recent pins of the category (an index range), then the box.
+            where = f"geo_cell = :cell{n} AND category = :cat"
+            parts.append(_block(f"g{n}", where, max(1, limit // 6), False, then=box))
     if report.contact_id is not None or report.conversation_id:
         params |= {
             "own_since": now - timedelta(hours=settings.same_citizen_window_h),

@@ -5,10 +5,12 @@ stays flat however large the history grows):
 
 - same kelurahan + same category + window (index ix_report_block);
 - same kelurahan, other categories (the category classifier is ~88 % right, so two texts of
-  one issue can land in different categories): the most recent third of the limit;
-- geo cells: with coordinates, the kelurahan whose centroids are near enough that a point
-  within NEAR_M could belong to them, same category, inside a bounding box: a pin near a
-  kelurahan border, or a pin with no kelurahan at all;
+  one issue can land in different categories): the most recent fifth of the limit;
+- same place: the street's or landmark's first telling words (or the RW) in the kecamatan, any
+  category (index ix_report_place): the original in a busy kelurahan, hundreds of reports ago;
+- map cells: with coordinates, the 1-4 cells of ~600 m a point within NEAR_M can lie in, same
+  category, inside a bounding box (index ix_report_geo): pins across a kelurahan border, or a
+  pin with no kelurahan at all;
 - same citizen: their own open reports of the last same_citizen_window_h hours, any place or
   category (by contact, or by channel + conversation for channels without a contact row).
 
@@ -29,7 +31,7 @@ from sqlmodel import Session
 from config.settings import TriageSettings, get_settings
 from normalizers.photos import hamming
 from pipeline import similarity
-from pipeline.blocking import CLOSED_CRM_STATUS, NEAR_M, OPEN_STATES, blocked_rows, geo_cells
+from pipeline.blocking import CLOSED_CRM_STATUS, NEAR_M, OPEN_STATES, blocked_rows
 from pipeline.models import Attachment, Report
 
 #: pHash Hamming distance (of 64 bits): pHash's own docs say 1-2 differing bits means "very
@@ -46,7 +48,6 @@ __all__ = [
     "Candidate",
     "candidates",
     "distance_m",
-    "geo_cells",
     "score",
     "stored_candidates",
 ]
@@ -97,8 +98,9 @@ def score(
     street: float | None = None,
     photo_bits: int | None = None,
     same_category: bool = True,
+    same_kelurahan: bool = True,
 ) -> float:
-    """Combine the evidence: text first; street, distance, photo and category move it."""
+    """Combine the evidence: text first; street, distance, photo, category and area move it."""
     combined = text
     if dist is None and street is not None:  # two named streets (pins, when there, say more)
         combined = combined + 0.1 if street >= 0.9 else combined * (0.6 if street < 0.75 else 1)
@@ -113,8 +115,10 @@ def score(
             combined *= 0.75
     if photo_bits is not None and photo_bits <= SIMILAR_PHOTO_BITS:
         combined += 0.25 if photo_bits <= SAME_PHOTO_BITS else 0.1
-    combined = min(1.0, combined)
-    return round(combined if same_category else combined * 0.95, 4)
+    combined = min(1.0, combined) * (1 if same_category else 0.95)
+    if dist is None and not same_kelurahan:  # a long street, two (or unknown) kelurahan
+        combined *= 0.8  # at most the middle band: an admin looks
+    return round(combined, 4)
 
 
 def _photo_hashes(session: Session, ids: list[int], report: Report) -> dict[int, list[str]]:
@@ -143,15 +147,19 @@ def photo_distance(ours: list[str], theirs: list[str]) -> int | None:
 def candidates(
     session: Session, report: Report, settings: TriageSettings | None = None
 ) -> list[Candidate]:
-    """Open reports that may describe the same issue as `report`, best first."""
+    """Open reports that may describe the same issue as `report`, best first.
+
+    Every blocked row gets a text score (rapidfuzz, in C, over the stored problem words); only
+    rows whose text could still reach review_above with the best bonus this report can give
+    (pin, photo) are scored in full, so the Python per row stays small as blocks fill up.
+    """
     settings = settings or get_settings().triage
     rows = blocked_rows(session, report, settings)
     if not rows:
         return []
-    photos = _photo_hashes(session, [report.id or 0, *(r.id for r in rows)], report)
     query = similarity.stored_problem(report.description, report.address_text)
-    problems = [similarity.stored_problem(r.description, r.address_text) for r in rows]
-    texts = similarity.text_scores(query, problems)
+    texts = similarity.text_scores(query, [_problem(r) for r in rows])
+    photos = _photo_hashes(session, [report.id or 0, *(r.id for r in rows)], report)
     ours = _Ours(
         report.lat,
         report.lon,
@@ -160,8 +168,26 @@ def candidates(
         report.kelurahan_code,
         photos.get(report.id or 0, []),
     )
-    found = [_candidate(ours, r, t, photos) for r, t in zip(rows, texts, strict=True)]
+    floor = settings.review_above - _best_bonus(ours)
+    found = [
+        _candidate(ours, r, t, photos)
+        for r, t in zip(rows, texts, strict=True)
+        if r.own or t >= floor
+    ]
     return sorted(found, key=lambda c: (-c.score, c.report_id))  # ties: the older report
+
+
+def _problem(row: Any) -> str:
+    """The row's stored problem words (computed here for rows stored before migration 0005)."""
+    if row.problem is not None:
+        return str(row.problem)
+    return similarity.stored_problem(row.description, row.address_text)
+
+
+def _best_bonus(ours: _Ours) -> float:
+    """The most that place and photo evidence can add to a text score (see score)."""
+    place = 0.2 if ours.lat is not None else 0.1  # a pin within 50 m, else the same street
+    return place + (0.25 if ours.photos else 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,16 +206,18 @@ def _candidate(ours: _Ours, row: Any, text: float, photos: dict[int, list[str]])
     dist = None
     if ours.lat is not None and ours.lon is not None and row.lat is not None:
         dist = distance_m(ours.lat, ours.lon, row.lat, row.lon)
-    street = similarity.keys_score(ours.street_key, similarity.street_key(row.street))
+    theirs = row.street_key if row.problem is not None else similarity.street_key(row.street)
+    street = similarity.keys_score(ours.street_key, theirs)
     bits = photo_distance(ours.photos, photos.get(row.id, [])) if ours.photos else None
     same_category = row.category == ours.category
+    same_kelurahan = bool(ours.kelurahan_code) and row.kelurahan_code == ours.kelurahan_code
     return Candidate(
         report_id=row.id,
         reference=row.reference,
         tracking_number=row.tracking_number,
         text_score=text,
         distance_m=dist,
-        score=score(text, dist, street, bits, same_category),
+        score=score(text, dist, street, bits, same_category, same_kelurahan),
         photo_distance=bits,
         same_citizen=bool(row.own),
         same_category=same_category,

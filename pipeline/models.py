@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
+_F = TypeVar("_F", bound=Callable[[], Any])
 
+
+def _factory(fn: _F) -> _F:
+    """A default factory whose signature pydantic reads in microseconds.
+
+    SQLModel builds a table row through FieldInfo.get_default, and pydantic 2.14 asks
+    inspect.signature of every default factory on every instantiation to learn whether it takes
+    the validated data (pydantic issue #13376, fixed only for PrivateAttr in #13390). For a
+    builtin such as `list` that parses its text signature: ~330 us a call, several per Report.
+    A declared empty __signature__ answers at once (~5 us).
+    """
+    fn.__signature__ = inspect.Signature()  # type: ignore[attr-defined]
+    return fn
+
+
+@_factory
 def utcnow() -> datetime:
     """Timezone-aware now, in UTC."""
     return datetime.now(UTC)
+
+
+@_factory
+def _empty_list() -> list[Any]:
+    return []
+
+
+@_factory
+def _empty_dict() -> dict[str, Any]:
+    return {}
 
 
 class AwareDateTime(TypeDecorator[datetime]):
@@ -33,7 +70,8 @@ class AwareDateTime(TypeDecorator[datetime]):
 
 
 def _json(**kwargs: Any) -> Any:
-    return Field(default_factory=kwargs.pop("factory", dict), sa_column=Column(JSON, **kwargs))
+    factory = kwargs.pop("factory", _empty_dict)
+    return Field(default_factory=factory, sa_column=Column(JSON, **kwargs))
 
 
 class InboxMessage(SQLModel, table=True):
@@ -85,6 +123,9 @@ class Report(SQLModel, table=True):
         Index("ix_report_kelurahan_recent", "kelurahan_code", "created_at"),
         Index("ix_report_contact", "contact_id", "created_at"),
         Index("ix_report_conversation", "channel", "conversation_id", "created_at"),
+        Index("ix_report_place", "kecamatan_code", "place_key", "created_at"),
+        Index("ix_report_geo", "geo_cell", "category", "created_at"),
+        Index("ix_report_sla", "state", "crm_status", "state_changed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,7 +134,7 @@ class Report(SQLModel, table=True):
     channel: str = Field(max_length=32, index=True)
     conversation_id: str = Field(default="", max_length=255)
     state: str = Field(default="new", max_length=16)
-    reasons: list[str] = _json(factory=list, nullable=False)
+    reasons: list[str] = _json(factory=_empty_list, nullable=False)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     original_text: str = Field(
         default="", sa_column=Column(Text, nullable=False, server_default="")
@@ -125,7 +166,16 @@ class Report(SQLModel, table=True):
     crm_status: str = Field(default="", max_length=32)
     info_requests: int = 0
     # Possible duplicates triage found (report id, numbers, scores): the admin compares them.
-    candidates: list[dict[str, Any]] = _json(factory=list, nullable=False, server_default="[]")
+    candidates: list[dict[str, Any]] = _json(
+        factory=_empty_list, nullable=False, server_default="[]"
+    )
+    # Dedupe keys, computed once when the text or place is stored (pipeline/blocking.py
+    # keys_of): the problem words compared, the street compared, the street/landmark or RT/RW
+    # block and the map cell. `problem` is NULL on rows stored before migration 0005.
+    problem: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    street_key: str = Field(default="", max_length=255)
+    place_key: str = Field(default="", max_length=64)
+    geo_cell: int | None = Field(default=None, sa_type=BigInteger)
     # The normalizer's full output (missing items, area candidates, flags) that triage reads.
     normalized: dict[str, Any] = _json(nullable=False)
     needs_info_until: datetime | None = Field(default=None, sa_type=AwareDateTime)

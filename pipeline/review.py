@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from config.settings import get_settings
 from normalizers import category as categories
 from normalizers import gazetteer
-from pipeline import dedupe, notify, replies
+from pipeline import blocking, dedupe, notify, replies
 from pipeline.completeness import rules_for
 from pipeline.enqueue import AfterCommit, later
 from pipeline.models import AuditAction, CRMPush, Report, ReportFollower, utcnow
@@ -120,6 +120,8 @@ def edit(session: Session, report_id: int, actor: str, **edits: Any) -> AfterCom
         return []
     before = {k: getattr(report, k) for k in values}
     for key, value in values.items():
+        setattr(report, key, value)
+    for key, value in blocking.report_keys(report).items():  # derived: not in the audit
         setattr(report, key, value)
     report.updated_at = utcnow()
     session.add(report)

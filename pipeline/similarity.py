@@ -11,10 +11,10 @@ WORDS_FILE = Path(__file__).parent / "data" / "complaint_words.txt"
 
 
 @lru_cache(maxsize=1)
-def _word_lists() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
-    """(variant -> canonical, stopwords, place words) from pipeline/data/complaint_words.txt."""
+def _word_lists() -> tuple[dict[str, str], frozenset[str], frozenset[str], frozenset[str]]:
+    """(variant -> canonical, stopwords, place words, generic place words) from the data file."""
     table: dict[str, str] = {}
-    lists: dict[str, set[str]] = {"@stop": set(), "@place": set()}
+    lists: dict[str, set[str]] = {"@stop": set(), "@place": set(), "@generic": set()}
     for line in WORDS_FILE.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -24,12 +24,18 @@ def _word_lists() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
             continue
         for variant in words.split():
             table[variant] = head.strip()
-    return table, frozenset(lists["@stop"]), frozenset(lists["@place"])
+    stop, place, generic = (frozenset(lists[k]) for k in ("@stop", "@place", "@generic"))
+    return table, stop, place, generic
 
 
 def canonical_words() -> dict[str, str]:
     """Variant -> canonical word ("jln" -> "jalan", "padam" -> "mati")."""
     return _word_lists()[0]
+
+
+def generic_place_words() -> frozenset[str]:
+    """First words of place names that say little alone ("kali", "haji", "pasar")."""
+    return _word_lists()[3]
 
 
 def tokens(text: str) -> list[str]:
@@ -46,7 +52,7 @@ def place_tokens(address_text: str) -> frozenset[str]:
 
 def problem_text(text: str, place: frozenset[str]) -> str:
     """The words that say what is wrong: no fillers, no place names, no numbers."""
-    _, stop, places = _word_lists()
+    _, stop, places, _ = _word_lists()
     return " ".join(
         w
         for w in tokens(text)

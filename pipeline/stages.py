@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from config.settings import get_settings
 from connectors.contract import InboundMessage, Location
 from normalizers.report import AreaMatch, ReportDraft, build_draft
-from pipeline import commands, dedupe, replies
+from pipeline import blocking, commands, dedupe, replies
 from pipeline.completeness import rules_for
 from pipeline.db import block_lock, insert_for, session_scope
 from pipeline.enqueue import AfterCommit
@@ -153,7 +153,17 @@ def _contact(session: Session, msg: InboundMessage) -> int | None:
 
 def _draft_values(draft: ReportDraft) -> dict[str, Any]:
     area = draft.area
-    return {
+    keys = blocking.keys_of(
+        draft.description,
+        draft.address_text[:500],
+        area.street,
+        area.landmark,
+        area.kelurahan_code,
+        area.rt_rw,
+        draft.lat,
+        draft.lon,
+    )
+    return keys | {
         "description": draft.description,
         "original_text": draft.original_text,
         "language": draft.language,

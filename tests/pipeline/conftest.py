@@ -15,6 +15,7 @@ from sqlmodel import Session
 from connectors import registry
 from connectors.contract import InboundMessage, Location, OutboundReply, Sender, SendResult
 from normalizers.report import AreaMatch, ReportDraft
+from pipeline import blocking
 from pipeline.models import InboxMessage, Report, utcnow
 from tests.conftest import PipelineEnv, close_env, make_env
 
@@ -158,6 +159,9 @@ def add_report(
         "state_changed_at": stamp,
     }
     report = Report(**(columns | values))
+    for key, value in blocking.report_keys(report).items():  # as stages stores them
+        if key not in values:
+            setattr(report, key, value)
     session.add(report)
     session.flush()
     return report

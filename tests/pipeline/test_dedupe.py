@@ -3,6 +3,8 @@ problem words, street, distance and photo."""
 
 from __future__ import annotations
 
+import math
+import random
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +16,8 @@ from sqlmodel import Session, select
 
 from config.settings import TriageSettings
 from pipeline import dedupe, stages
-from pipeline.dedupe import Candidate, candidates, distance_m, geo_cells, score, stored_candidates
+from pipeline.blocking import cell_of, near_cells, place_key
+from pipeline.dedupe import Candidate, candidates, distance_m, score, stored_candidates
 from pipeline.models import Attachment, Report, utcnow
 from tests.conftest import PipelineEnv
 from tests.pipeline.conftest import add_report
@@ -50,17 +53,46 @@ def test_distance_between_two_jakarta_landmarks() -> None:
         ({"text": 0.6, "dist": None, "photo_bits": 2}, 0.85),  # the same photo forwarded
         ({"text": 0.6, "dist": None, "photo_bits": 30}, 0.6),  # another photo says nothing
         ({"text": 0.8, "dist": None, "same_category": False}, 0.76),
+        # The same street in another (or an unknown) kelurahan, no pins: review at most.
+        ({"text": 1.0, "dist": None, "street": 1.0, "same_kelurahan": False}, 0.8),
+        ({"text": 1.0, "dist": 20, "same_kelurahan": False}, 1.0),  # pins decide
     ],
 )
 def test_score_weighs_the_evidence(evidence: dict[str, Any], combined: float) -> None:
     assert score(**evidence) == pytest.approx(combined)
 
 
-def test_geo_cells_hold_the_kelurahan_of_a_point_and_its_near_neighbours() -> None:
-    cells = geo_cells(*KEBON_SIRIH_PIN)
-    assert cells[0] == "31.71.06.1005"  # Kebon Sirih itself first
-    assert 1 <= len(cells) <= 6
-    assert len(geo_cells(*KEBON_SIRIH_PIN, near_m=3_000)) > len(cells)
+def test_near_cells_hold_every_point_within_near_m() -> None:
+    rng = random.Random(7)
+    for _ in range(2_000):
+        lat, lon = rng.uniform(-6.37, -6.08), rng.uniform(106.68, 106.98)
+        cells = near_cells(lat, lon)
+        assert cells[0] == cell_of(lat, lon) and 1 <= len(cells) <= 4
+        bearing, metres = rng.uniform(0, 2 * math.pi), rng.uniform(0, 299)
+        dlat = metres * math.cos(bearing) / 111_320
+        dlon = metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat)))
+        assert cell_of(lat + dlat, lon + dlon) in cells
+
+
+@pytest.mark.parametrize(
+    ("street", "landmark", "rt_rw", "key"),
+    [
+        ("Jl. Pinang Cipete Utara", "", "", "pinang"),  # words after the name do not matter
+        ("jln Pinang", "", "", "pinang"),
+        ("Jl. Kali Baru Timur", "", "", "kali baru"),  # "kali" alone says little
+        ("Jl H. Dogol", "", "", "haji dogol"),  # abbreviations folded
+        ("Jalan Haji Dogol", "", "", "haji dogol"),
+        ("", "Pasar Minggu", "", "pasar minggu"),  # a landmark when there is no street
+        ("Gg. Haji", "", "RT 009/RW 006", "31.73.04.1002 rw 6"),  # too little: the RW
+        ("", "", "RT 01", ""),  # nothing to block on
+    ],
+)
+def test_place_key_is_the_telling_start_of_the_place(
+    street: str, landmark: str, rt_rw: str, key: str
+) -> None:
+    from pipeline.similarity import street_key  # noqa: PLC0415
+
+    assert place_key(street_key(street), landmark, "31.73.04.1002", rt_rw) == key
 
 
 def test_candidates_are_blocked_and_ranked(pipeline_env: PipelineEnv) -> None:
@@ -74,12 +106,14 @@ def test_candidates_are_blocked_and_ranked(pipeline_env: PipelineEnv) -> None:
         flood = other_citizen(session, "pushed", category="banjir")  # another category
         other_citizen(session, "rejected")  # closed: cannot absorb a duplicate
         other_citizen(session, "pushed", crm_status="Selesai")  # the CRM closed it
-        other_citizen(session, "pushed", kelurahan_code="31.71.06.1001", lat=None, lon=None)
+        next_door = other_citizen(  # the same street in the next kelurahan, no pin
+            session, "pushed", kelurahan_code="31.71.06.1001", lat=None, lon=None
+        )
         other_citizen(session, "pushed", created_at=utcnow() - timedelta(days=15))  # too old
         session.commit()
         found = candidates(session, new)
     by_id = {c.report_id: c for c in found}
-    assert set(by_id) == {same.id, reworded.id, far.id, flood.id}
+    assert set(by_id) == {same.id, reworded.id, far.id, flood.id, next_door.id}
     best = found[0]
     assert (best.report_id, best.tracking_number, best.score) == (same.id, "JK7M-29QX-4", 1.0)
     assert (best.distance_m, best.same_place, best.same_citizen) == (0, True, False)
@@ -88,6 +122,7 @@ def test_candidates_are_blocked_and_ranked(pipeline_env: PipelineEnv) -> None:
     assert not by_id[flood.id].same_category
     assert by_id[flood.id].score < best.score
     assert BANDS.review_above <= by_id[reworded.id].score < BANDS.duplicate_above  # an admin looks
+    assert BANDS.review_above <= by_id[next_door.id].score < BANDS.duplicate_above
 
 
 def test_pin_without_kelurahan_is_blocked_by_geo_cell(pipeline_env: PipelineEnv) -> None:
@@ -98,9 +133,12 @@ def test_pin_without_kelurahan_is_blocked_by_geo_cell(pipeline_env: PipelineEnv)
         nowhere = other_citizen(session, "new", kelurahan_code="", lat=None, lon=None)
         session.commit()
         found = candidates(session, lost)
-        assert [c.report_id for c in found] == [near.id]
+        assert found[0].report_id == near.id
         assert found[0].distance_m == pytest.approx(15, abs=5)
-        assert candidates(session, nowhere) == []
+        # The one 1 km away is only found by its street, and scores far below review.
+        assert all(c.score < BANDS.review_above for c in found[1:])
+        # Nothing but the street in the kota: never linked without an admin.
+        assert all(c.score < BANDS.duplicate_above for c in candidates(session, nowhere))
 
 
 def test_waiting_report_counts_only_for_newer_reports(pipeline_env: PipelineEnv) -> None:
