@@ -14,6 +14,7 @@ from pipeline import outbox
 from pipeline.db import session_scope
 from pipeline.models import CRMPush, InboxMessage, OutboxReply, Report, utcnow
 from pipeline.states import ReportState, transition
+from pipeline.sweeper_backoff import Backoff, memory_for, queued_messages
 
 log = structlog.get_logger(__name__)
 BATCH = 1000
@@ -26,6 +27,7 @@ class SweepResult:
     requeued: dict[str, list[int]] = field(default_factory=dict)
     expired_needs_info: int = 0
     released_held: list[int] = field(default_factory=list)
+    held_back: int = 0  # stuck, but re-enqueued recently: waiting for its back-off
 
     @property
     def total(self) -> int:
@@ -41,22 +43,35 @@ def _ids(session: Session, stmt: object) -> list[int]:
     return [int(i) for i in session.exec(stmt).all()]  # type: ignore[call-overload]
 
 
-def find_stuck(session: Session, older_than: timedelta) -> dict[str, list[int]]:
-    """Rows whose next step should have happened by now, keyed by the actor that does it."""
+def find_stuck(
+    session: Session, older_than: timedelta, extra: dict[str, int] | None = None
+) -> dict[str, list[int]]:
+    """Rows whose next step should have happened by now, keyed by the actor that does it.
+
+    Longest-stuck first: BATCH of them plus `extra[actor]` (rows the back-off holds), so held
+    rows never crowd out rows that got stuck later.
+    """
     cutoff = utcnow() - older_than
     now = utcnow()
+    extra = extra or {}
+
+    def limit(name: str) -> int:
+        return BATCH + extra.get(name, 0)
+
     return {
         "process_message": _ids(
             session,
             select(InboxMessage.id)
             .where(InboxMessage.state == "received", InboxMessage.updated_at < cutoff)
-            .limit(BATCH),
+            .order_by(InboxMessage.updated_at, InboxMessage.id)  # type: ignore[arg-type]
+            .limit(limit("process_message")),
         ),
         "triage_report": _ids(
             session,
             select(Report.id)
             .where(Report.state == ReportState.NEW.value, Report.updated_at < cutoff)
-            .limit(BATCH),
+            .order_by(Report.updated_at, Report.id)  # type: ignore[arg-type]
+            .limit(limit("triage_report")),
         ),
         "push_report": _ids(
             session,
@@ -67,7 +82,8 @@ def find_stuck(session: Session, older_than: timedelta) -> dict[str, list[int]]:
                 Report.updated_at < cutoff,
                 (CRMPush.updated_at == None) | (CRMPush.updated_at < cutoff),  # noqa: E711
             )
-            .limit(BATCH),
+            .order_by(Report.updated_at, Report.id)  # type: ignore[arg-type]
+            .limit(limit("push_report")),
         ),
         "send_reply": _ids(
             session,
@@ -77,25 +93,19 @@ def find_stuck(session: Session, older_than: timedelta) -> dict[str, list[int]]:
                 OutboxReply.next_attempt_at <= now,
                 OutboxReply.updated_at < cutoff,
             )
-            .limit(BATCH),
+            .order_by(OutboxReply.updated_at, OutboxReply.id)  # type: ignore[arg-type]
+            .limit(limit("send_reply")),
         ),
     }
 
 
+#: The actors the sweeper re-enqueues, and the table each one moves on.
 _TABLES = {
     "process_message": InboxMessage,
     "triage_report": Report,
     "push_report": Report,
     "send_reply": OutboxReply,
 }
-
-
-def _touch(session: Session, requeued: dict[str, list[int]]) -> None:
-    """Stamp re-enqueued rows so the next sweep waits a full deadline before trying again."""
-    for name, ids in requeued.items():
-        if ids:
-            table = _TABLES[name].__table__  # type: ignore[attr-defined]
-            session.execute(update(table).where(table.c.id.in_(ids)).values(updated_at=utcnow()))
 
 
 def expire_needs_info(session: Session) -> int:
@@ -171,38 +181,46 @@ def sweep(
     *,
     sending_older_than: timedelta | None = None,
     enqueue: bool = True,
+    backoff: Backoff | None = None,
 ) -> SweepResult:
     """One pass: reconcile interrupted replies, expire questions, re-enqueue stuck rows.
 
     `sending_older_than` is kept separate: a reply in `sending` may be in a live worker's hands,
-    so it is only reconciled once it is surely abandoned.
+    so it is only reconciled once it is surely abandoned. A row that stays stuck is re-enqueued
+    with a back-off (pipeline/sweeper_backoff.py), not on every pass.
     """
+    from pipeline import actors  # noqa: PLC0415
+
     older_than = (
         older_than if older_than is not None else timedelta(seconds=settings.pipeline.stuck_after_s)
     )
     sending_older_than = max(sending_older_than or older_than, timedelta(seconds=30))
+    broker = actors.process_message.broker
+    memory = backoff or memory_for(settings.effective_database_url, broker)
     result = SweepResult()
+    now = utcnow()
     with session_scope() as session:
         retry = outbox.reconcile_stuck(session, settings, sending_older_than)
         result.expired_needs_info = expire_needs_info(session)
-        result.requeued = find_stuck(session, older_than)
+        stuck = find_stuck(session, older_than, {n: memory.waiting(n, now) for n in _TABLES})
         if enqueue:
+            plan = memory.plan(stuck, now, older_than, queued_messages(broker), BATCH)
+            result.requeued, result.held_back = plan.requeue, plan.held_back
             result.released_held = release_held(session, settings)
-        if enqueue:
-            _touch(session, result.requeued)
+        else:
+            result.requeued = stuck
     result.requeued["send_reply"] = sorted(set(result.requeued["send_reply"]) | set(retry))
     result.requeued["process_message"] += result.released_held
     if enqueue:
-        from pipeline import actors  # noqa: PLC0415
-
         for name, ids in result.requeued.items():
             for row_id in ids:
                 getattr(actors, name).send(row_id)
-    if result.total:
+    if result.total or result.held_back:
         log.info(
             "sweep",
             **{k: len(v) for k, v in result.requeued.items()},
             expired_needs_info=result.expired_needs_info,
             released_held=len(result.released_held),
+            held_back=result.held_back,
         )
     return result

@@ -65,12 +65,14 @@ def test_rows_stuck_past_the_deadline_are_requeued_once(paused: PipelineEnv) -> 
     assert first.requeued == {name: [row_id] for name, row_id in old.items()}
     assert queued(paused) == sorted(old.items())
 
-    second = sweeper.sweep(paused.settings, DEADLINE)  # stamped: not again for a full deadline
-    assert second.total == 0
+    second = sweeper.sweep(paused.settings, DEADLINE)  # requeued: not again for a full deadline
+    assert second.total == 0 and second.held_back == len(old)
     assert queued(paused) == sorted(old.items())
 
-    later = sweeper.sweep(paused.settings, timedelta(0))  # a deadline later, still stuck: again
-    assert later.requeued == {name: sorted([old[name], recent[name]]) for name in old}
+    # The recent rows are now past a (zero) deadline too; the old ones' messages still wait.
+    later = sweeper.sweep(paused.settings, timedelta(0))
+    assert later.requeued == {name: [recent[name]] for name in old}
+    assert later.held_back == len(old)
 
 
 def test_requeued_rows_move_on(pipeline_env: PipelineEnv) -> None:
