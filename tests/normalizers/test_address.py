@@ -193,3 +193,16 @@ def test_everyday_word_name_standing_in_an_address_list_counts(text: str, kelura
 
 def test_everyday_word_name_in_a_sentence_is_still_just_a_word() -> None:
     assert parse_address("rumah warga di kampung ini baru dibangun").kelurahan_code == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "kelurahan"),
+    [
+        ("got mampet di Kenari, Senen", "Kenari"),
+        ("di Karet, Setiabudi banyak sampah", "Karet"),
+        ("Lampu mati. Lokasi Cawang, Kramat Jati, Jakarta", "Cawang"),
+    ],
+)
+def test_everyday_word_name_after_di_and_before_its_kecamatan(text: str, kelurahan: str) -> None:
+    match = parse_address(text)
+    assert match.kelurahan_name == kelurahan  # not the kecamatan's namesake kelurahan
