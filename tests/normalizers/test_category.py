@@ -143,3 +143,14 @@ def test_words_of_a_street_or_area_name_are_not_the_complaint(text: str, slug: s
 )
 def test_chat_forms_and_addresses(text: str, slug: str) -> None:
     assert classify(text)[0] == slug
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "motor diparkir di trotoar Jl. Lapangan Ros, pejalan kaki turun ke jalan",
+        "mobil2 parkir di atas trotoar depan ruko, pejalan kaki ga bisa lewat",
+    ],
+)
+def test_parking_on_the_trotoar_is_parkir_liar(text: str) -> None:
+    assert classify(text)[0] == "parkir_liar"
