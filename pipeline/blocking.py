@@ -66,21 +66,50 @@ def near_cells(lat: float, lon: float) -> list[int]:
     return [own, *sorted(cells - {own})]
 
 
+#: Categories one problem is also filed under (by citizens and by the classifier alike): a
+#: blocked drain floods the road, a vendor's stall blocks the sidewalk and leaves rubbish.
+RELATED_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "banjir": ("saluran_air", "jalan_rusak", "lainnya"),
+    "saluran_air": ("banjir", "sampah", "lainnya"),
+    "sampah": ("saluran_air", "pkl", "lainnya"),
+    "jalan_rusak": ("trotoar", "banjir", "lainnya"),
+    "trotoar": ("jalan_rusak", "pkl", "parkir_liar", "lainnya"),
+    "pkl": ("trotoar", "parkir_liar", "sampah", "lainnya"),
+    "parkir_liar": ("trotoar", "pkl", "lainnya"),
+    "pju": ("pohon", "lainnya"),
+    "pohon": ("pju", "jalan_rusak", "lainnya"),
+    "fasilitas_umum": ("sampah", "pelayanan_publik", "lainnya"),
+    "pelayanan_publik": ("fasilitas_umum", "lainnya"),
+}
 _RW = re.compile(r"\bRW\W*(\d{1,3})\b", re.IGNORECASE)
+#: Old and new Indonesian spellings (EYD 1972) still both in use in street names.
+_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("sj", "sy"), ("nj", "ny"), ("ch", "kh"))
+
+
+def skeleton(word: str) -> str:
+    """A word as it sounds, roughly: old spellings, doubled letters, final -ng/-g and inner
+    vowels folded ("Soemarno"/"Sumarno", "Cempedak"/"Cempedag", "Kemanggisan"/"Kemangisan",
+    "Pengumben"/"Pengumbeng", "Kebon"/"Kebun", "Gede"/"Gde" meet)."""
+    for old, new in _SPELLING:
+        word = word.replace(old, new)
+    word = re.sub(r"(.)\1+", r"\1", word)
+    word = word[:-1] if word.endswith("ng") else word[:-1] + "k" if word.endswith("g") else word
+    return word[:1] + re.sub("[aeiou]", "", word[1:])
 
 
 def place_key(street_key: str, landmark: str, kelurahan_code: str, rt_rw: str) -> str:
-    """The block key of a place: the street's (or landmark's) first telling words, else the RW.
+    """The block key of a place: the street's (or landmark's) first telling word, else the RW.
 
-    A prefix, not the whole name: the address parser may keep words after the name ("Kalibesar
-    Timur Pinangsia"), and one citizen writes "Jl. Pinang", another "Jl. Pinang Cipete Utara".
+    One word, not the whole name: the address parser may keep words after the name
+    ("Kalibesar Timur Pinangsia"), one citizen writes "Jl. Pinang", another "Jl. Pinang Cipete
+    Utara", one "Jl. Raya Pondok Gede", another "Pondok Gede". Titles, positions and generic
+    place words are passed over ("Jl. Jend. Ahmad Yani", "depan Perumahan Taman Sunter
+    Agung"), and the word is kept as its skeleton, so a vowel typo still meets its street.
     """
-    generic = similarity.generic_place_words()
-    words = [w for w in (street_key or similarity.street_key(landmark)).split() if len(w) >= 3]
-    if words:
-        key = words[:2] if words[0] in generic or words[0].isdigit() else words[:1]
-        if len(key) == 2 or key[0] not in generic:
-            return " ".join(key)[:64]
+    generic, skip = similarity.generic_place_words(), similarity.skipped_place_words()
+    for word in (street_key or similarity.street_key(landmark)).split():
+        if len(word) >= 3 and not word.isdigit() and word not in skip and word not in generic:
+            return skeleton(word)[:64]
     rw = _RW.search(rt_rw)  # the normalizer writes "RT 009/RW 006"; the RW is the block
     return f"{kelurahan_code} rw {int(rw.group(1))}" if kelurahan_code and rw else ""
 
@@ -146,18 +175,31 @@ def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[st
         "cat": report.category,
     }
     parts = []
-    if report.kelurahan_code:
+    if report.kelurahan_code and report.category == "lainnya":
+        # No category to go by: the kelurahan's most recent reports of any category.
+        parts.append(_block("kc", "kelurahan_code = :kel", limit, False))
+    elif report.kelurahan_code:
         parts.append(_block("kc", "kelurahan_code = :kel AND category = :cat", limit, False))
-        # The category classifier is ~88 % right: the most recent other-category reports of
-        # the kelurahan too, a fifth of the limit.
+        # One problem is often filed under a neighbouring category (a blocked drain floods the
+        # road; the classifier is ~88 % right): their recent reports get a third of the limit,
+        # the other categories together a fifth.
+        for n, related in enumerate(RELATED_CATEGORIES.get(report.category, ("lainnya",))):
+            params[f"rel{n}"] = related
+            where = f"kelurahan_code = :kel AND category = :rel{n}"
+            parts.append(_block(f"kr{n}", where, limit // 3, False))
         parts.append(_block("ko", "kelurahan_code = :kel AND category != :cat", limit // 5, False))
-    if report.place_key and report.kecamatan_code:
-        # The same street, landmark or RW in the kecamatan, any category: the original in a
-        # busy kelurahan is found when newer reports fill its block, and a street across a
-        # kelurahan border (or a kelurahan misread as its neighbour) still meets its reports.
-        params |= {"kec": report.kecamatan_code, "place": report.place_key}
-        where = "kecamatan_code = :kec AND place_key = :place"
-        parts.append(_block("pl", where, limit * 2 // 3, False))
+    if report.place_key:
+        params["place"] = report.place_key
+        if report.kecamatan_code:
+            # The same street, landmark or RW in the kecamatan, any category: the original in
+            # a busy kelurahan is found when newer reports fill its block, and a street across
+            # a kelurahan border (or a kelurahan misread as its neighbour) still meets them.
+            params["kec"] = report.kecamatan_code
+            where = "kecamatan_code = :kec AND place_key = :place"
+            parts.append(_block("pl", where, limit * 2 // 3, False))
+        # The same street anywhere: a typo in the kelurahan name leaves one report without an
+        # area, or resolves it to a namesake elsewhere (Pegangsaan / Pegangsaan Dua).
+        parts.append(_block("pa", "place_key = :place", limit // 3, False))
     if report.lat is not None and report.lon is not None:
         params |= _box(report.lat, report.lon)
         box = "lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1"

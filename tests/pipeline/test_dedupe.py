@@ -77,13 +77,18 @@ def test_near_cells_hold_every_point_within_near_m() -> None:
 @pytest.mark.parametrize(
     ("street", "landmark", "rt_rw", "key"),
     [
-        ("Jl. Pinang Cipete Utara", "", "", "pinang"),  # words after the name do not matter
-        ("jln Pinang", "", "", "pinang"),
-        ("Jl. Kali Baru Timur", "", "", "kali baru"),  # "kali" alone says little
-        ("Jl H. Dogol", "", "", "haji dogol"),  # abbreviations folded
-        ("Jalan Haji Dogol", "", "", "haji dogol"),
-        ("", "Pasar Minggu", "", "pasar minggu"),  # a landmark when there is no street
-        ("Gg. Haji", "", "RT 009/RW 006", "31.73.04.1002 rw 6"),  # too little: the RW
+        ("Jl. Pinang Cipete Utara", "", "", "pnn"),  # words after the name do not matter
+        ("jln Pinang", "", "", "pnn"),
+        ("Jl. Raya Pondok Gede", "", "", "gd"),  # generic words passed over ...
+        ("Pondok Gde", "", "", "gd"),  # ... and a vowel typo meets its street
+        ("Jl. Cipinang Cempedak IV", "", "", "cmpdk"),
+        ("Jl Cipinang Cempedag 4", "", "", "cmpdk"),  # final g/k
+        ("Jl. Soemarno", "", "", "smrn"),  # old spelling (oe)
+        ("Jl H. Dogol", "", "", "dgl"),  # titles passed over, abbreviations folded
+        ("Jalan Haji Dogol", "", "", "dgl"),
+        ("Jl. Jend. Ahmad Yani", "", "", "yn"),
+        ("", "depan Perumahan Taman Sunter Agung 2", "", "agn"),  # a landmark, positions skipped
+        ("Gg. Haji", "", "RT 009/RW 006", "31.73.04.1002 rw 6"),  # nothing telling: the RW
         ("", "", "RT 01", ""),  # nothing to block on
     ],
 )
