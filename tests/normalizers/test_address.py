@@ -206,3 +206,10 @@ def test_everyday_word_name_in_a_sentence_is_still_just_a_word() -> None:
 def test_everyday_word_name_after_di_and_before_its_kecamatan(text: str, kelurahan: str) -> None:
     match = parse_address(text)
     assert match.kelurahan_name == kelurahan  # not the kecamatan's namesake kelurahan
+
+
+def test_pisangan_alone_offers_both_kelurahan() -> None:
+    match = parse_address("banjir lagi di Pisangan, air masuk rumah")
+    assert match.confidence < 0.8
+    names = {c["kelurahan_name"] for c in match.candidates}
+    assert names == {"Pisangan Baru", "Pisangan Timur"}  # Matraman and Pulogadung
