@@ -48,8 +48,8 @@ def find_stuck(
 ) -> dict[str, list[int]]:
     """Rows whose next step should have happened by now, keyed by the actor that does it.
 
-    Longest-stuck first: BATCH of them plus `extra[actor]` (rows the back-off holds), so held
-    rows never crowd out rows that got stuck later.
+    Longest-stuck first: BATCH of them plus `extra[actor]` (rows the back-off remembers), so
+    remembered rows never crowd out rows that got stuck later.
     """
     cutoff = utcnow() - older_than
     now = utcnow()
@@ -202,7 +202,7 @@ def sweep(
     with session_scope() as session:
         retry = outbox.reconcile_stuck(session, settings, sending_older_than)
         result.expired_needs_info = expire_needs_info(session)
-        stuck = find_stuck(session, older_than, {n: memory.waiting(n, now) for n in _TABLES})
+        stuck = find_stuck(session, older_than, {n: memory.remembered(n) for n in _TABLES})
         if enqueue:
             plan = memory.plan(stuck, now, older_than, queued_messages(broker), BATCH)
             result.requeued, result.held_back = plan.requeue, plan.held_back

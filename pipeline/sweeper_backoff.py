@@ -45,9 +45,9 @@ class Backoff:
 
     entries: dict[Key, tuple[int, datetime]] = field(default_factory=dict)
 
-    def waiting(self, name: str, now: datetime) -> int:
-        """Rows of one actor still within their back-off (the query reads this many more)."""
-        return sum(1 for (n, _), (_, until) in self.entries.items() if n == name and until > now)
+    def remembered(self, name: str) -> int:
+        """Rows of one actor this memory holds (the query reads this many more than a batch)."""
+        return sum(1 for n, _ in self.entries if n == name)
 
     def plan(
         self,
@@ -66,6 +66,8 @@ class Backoff:
         requeue: dict[str, list[int]] = {}
         for name, ids in stuck.items():
             due = [i for i in ids if lost or (name, i) not in held]
+            # Never re-enqueued first (they may be the lost ones), then the least re-enqueued.
+            due.sort(key=lambda i, n=name: self.entries.get((n, i), (0, now))[0])
             requeue[name] = due[:limit]
             for row_id in requeue[name]:
                 times = 0 if lost else self.entries.get((name, row_id), (0, now))[0]

@@ -155,3 +155,12 @@ def test_redis_backlog_is_held_and_a_redis_crash_is_requeued_at_once(
     env.drain()
     with env.session() as session:
         assert set(session.exec(select(InboxMessage.state)).all()) == {"processed"}
+
+
+def test_rows_never_requeued_go_first_and_rows_left_over_keep_their_count() -> None:
+    memory, now = Backoff(), datetime(2026, 11, 23, 9, 0)
+    stuck = {"push_report": [1, 2, 3]}
+    assert memory.plan(stuck, now, DEADLINE, queued=0, limit=2).requeue == {"push_report": [1, 2]}
+    later = now + DEADLINE
+    assert memory.plan(stuck, later, DEADLINE, queued=2, limit=2).requeue == {"push_report": [3, 1]}
+    assert {k[1]: n for k, (n, _) in memory.entries.items()} == {1: 2, 2: 1, 3: 1}
