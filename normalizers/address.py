@@ -200,8 +200,7 @@ def _area_spans(mentions: list[Mention], words: list[str], raw: list[str]) -> di
 
 
 def _listed(m: Mention, raw: list[str], breaks: set[int], spans: list[range]) -> bool:
-    """'Jl. Kramat Sentiong, Kramat, Senen', 'di Kenari, Senen': a capitalised name alone in an
-    address list."""
+    """'Jl. Kramat Sentiong, Kramat', 'di Kenari, Senen': a capitalised name alone in a list."""
     after_street = any(span.stop == m.start for span in spans)
     after_place = m.start > 0 and raw[m.start - 1].lower() in PLACE_PREPS
     alone_before = m.start == 0 or m.start in breaks or after_street or after_place

@@ -168,10 +168,8 @@ def _title(word: str) -> str:
 def streets(
     words: list[str], raw: list[str], breaks: set[int], areas: dict[int, int]
 ) -> tuple[str, list[range]]:
-    """The first street/gang named after Jl./Gg. markers, and every street span (for weighting).
-
-    `areas` maps where a Jakarta area name begins to where it ends.
-    """
+    """The first street/gang named after Jl./Gg. markers, and every street span (for weighting)."""
+    # `areas` maps where a Jakarta area name begins to where it ends (see _area_follows).
     spans: list[range] = []
     first = ""
     for i, w in enumerate(words):

@@ -60,8 +60,8 @@ SHORT_FORMS = {"jl": "jalan", "jln": "jalan"}  # chat and address abbreviations 
 
 
 def _base(word: str) -> str:
-    """'jalannya' -> 'jalan' ("-nya" may follow any word), 'gorong2' -> 'gorong' (chat writes
-    a doubled word with a 2: 'bolong2' = 'bolong-bolong'), 'jln' -> 'jalan'."""
+    """'jalannya' -> 'jalan', 'gorong2' -> 'gorong', 'jln' -> 'jalan'."""
+    # "-nya" may follow any word; chat writes a doubled word with a 2 ('bolong2' = 'bolong-bolong').
     if word.endswith("nya") and word[:-3] in _VOCAB:
         return word[:-3]
     if word.endswith("2") and word[:-1] in _VOCAB:
@@ -92,8 +92,7 @@ def _place_words(words: list[str], raw: list[str], breaks: set[int]) -> set[int]
 
 
 def evidence(text: str) -> list[tuple[str, float]]:
-    """Each word (folded, "-nya" dropped) with the share it counts: 0 inside a place name,
-    CAUSE_FACTOR in a cause clause, else 1."""
+    """Each word in its base form with the share it counts: 0 in a place name, half as a cause."""
     words, raw, breaks, joined = tokenize(ascii_fold(text))
     places = _place_words(words, raw, breaks)
     out: list[tuple[str, float]] = []
