@@ -35,8 +35,11 @@ OWN_LIMIT = 20  # a citizen's own open reports looked at
 
 #: The columns scoring reads (full rows would also decode every normalizer JSON).
 COLUMNS = (
-    "id, reference, tracking_number, description, address_text, street, lat, lon, category, "
-    "kelurahan_code, problem, street_key"
+    "id, reference, tracking_number, lat, lon, category, kelurahan_code, problem, street_key, "
+    # The raw text only for rows stored before their keys were (migration 0005).
+    "CASE WHEN problem IS NULL THEN description END AS description, "
+    "CASE WHEN problem IS NULL THEN address_text END AS address_text, "
+    "CASE WHEN problem IS NULL THEN street END AS street"
 )
 _OPEN = (
     "state IN ({states}) AND crm_status != '{closed}' AND id != :rid"
@@ -159,6 +162,15 @@ def _block(
     return sql + (f" WHERE {then}" if then else "")
 
 
+def _share(limit: int, part: int) -> int:
+    """A block's share of the kelurahan + category limit: limit // part, at least 1.
+
+    Every row read costs (an index step, a table row, a text score), and at 1M open reports
+    every block is full: the shares keep a dense history's rows near 3x the limit in all.
+    """
+    return max(1, limit // part)
+
+
 def _box(lat: float, lon: float) -> dict[str, float]:
     dlat = NEAR_M / 111_320
     dlon = dlat / max(0.1, math.cos(math.radians(lat)))
@@ -181,13 +193,14 @@ def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[st
     elif report.kelurahan_code:
         parts.append(_block("kc", "kelurahan_code = :kel AND category = :cat", limit, False))
         # One problem is often filed under a neighbouring category (a blocked drain floods the
-        # road; the classifier is ~88 % right): their recent reports get a third of the limit,
-        # the other categories together a fifth.
+        # road; the classifier is ~88 % right): their recent reports get a sixth of the limit
+        # each, the other categories together a tenth.
         for n, related in enumerate(RELATED_CATEGORIES.get(report.category, ("lainnya",))):
             params[f"rel{n}"] = related
             where = f"kelurahan_code = :kel AND category = :rel{n}"
-            parts.append(_block(f"kr{n}", where, limit // 3, False))
-        parts.append(_block("ko", "kelurahan_code = :kel AND category != :cat", limit // 5, False))
+            parts.append(_block(f"kr{n}", where, _share(limit, 6), False))
+        other = "kelurahan_code = :kel AND category != :cat"
+        parts.append(_block("ko", other, _share(limit, 10), False))
     if report.place_key:
         params["place"] = report.place_key
         if report.kecamatan_code:
@@ -196,10 +209,10 @@ def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[st
             # a kelurahan border (or a kelurahan misread as its neighbour) still meets them.
             params["kec"] = report.kecamatan_code
             where = "kecamatan_code = :kec AND place_key = :place"
-            parts.append(_block("pl", where, limit * 2 // 3, False))
+            parts.append(_block("pl", where, _share(limit, 2), False))
         # The same street anywhere: a typo in the kelurahan name leaves one report without an
         # area, or resolves it to a namesake elsewhere (Pegangsaan / Pegangsaan Dua).
-        parts.append(_block("pa", "place_key = :place", limit // 3, False))
+        parts.append(_block("pa", "place_key = :place", _share(limit, 6), False))
     if report.lat is not None and report.lon is not None:
         params |= _box(report.lat, report.lon)
         box = "lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1"
@@ -207,7 +220,7 @@ def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[st
             params[f"cell{n}"] = cell
             # The cell's most recent pins of the category (an index range), then the box.
             where = f"geo_cell = :cell{n} AND category = :cat"
-            parts.append(_block(f"g{n}", where, max(1, limit // 6), False, then=box))
+            parts.append(_block(f"g{n}", where, _share(limit, 6), False, then=box))
     if report.contact_id is not None or report.conversation_id:
         params |= {
             "own_since": now - timedelta(hours=settings.same_citizen_window_h),
