@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from normalizers import gazetteer as gz
 from normalizers.address_detail import (
     KEC_MARKERS,
@@ -19,10 +17,10 @@ from normalizers.address_detail import (
     streets,
     tokenize,
 )
+from normalizers.address_fuzzy import PLACE_PREPS, free_typos, marked_typos, refined
 from normalizers.address_score import decide
 from normalizers.area import AreaMatch
 
-PLACE_PREPS = frozenset({"di", "daerah", "kawasan", "sekitar", "area", "wil", "lokasi"})
 # A word after an area name that makes it a street or a part of town, not the kelurahan
 # ("Kali Baru Timur, Kapuk" is a street in Kapuk; "Pasar Minggu Raya" is a road).
 STREET_SUFFIX = frozenset({"raya", "utara", "selatan", "barat", "timur", "tengah", "dalam"})
@@ -106,63 +104,6 @@ def _neighbour(words: list[str], breaks: set[int], i: int) -> Mention | None:
     return hit
 
 
-def _blocks(group: tuple[gz.Area, ...]) -> dict[str, dict[str, str]]:
-    """Names by first letter: a typo rarely hits the first letter, and this keeps fuzzy cheap."""
-    out: dict[str, dict[str, str]] = {}
-    for area in group:
-        key = gz.compact(area.name)
-        out.setdefault(key[0], {})[key] = area.code
-    return out
-
-
-_FUZZY_BLOCKS = {"kelurahan": _blocks(gz.KELURAHAN), "kecamatan": _blocks(gz.KECAMATAN)}
-MARKER_WORDS = KEL_MARKERS | KEC_MARKERS
-
-
-def _fuzzy_one(words: list[str], breaks: set[int], start: int, level: str, cutoff: int):
-    """(code, score, n words) of the best typo-tolerant match starting at `start`, or None."""
-    best = None
-    choices = _FUZZY_BLOCKS[level].get(words[start][0], {})
-    for n in (3, 2, 1):
-        if start + n > len(words) or any(k in breaks for k in range(start + 1, start + n)):
-            continue
-        query = "".join(words[start : start + n])
-        if len(query) < 5:
-            continue
-        res = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if res and (best is None or res[1] > best[1]):
-            best = (res[2], res[1], n)
-    return best
-
-
-def _fuzzy_mentions(
-    words: list[str], breaks: set[int], taken: set[int], named: bool
-) -> list[Mention]:
-    """Typo-tolerant matches, tried only after a kel./kec. marker, or after 'di' when nothing
-    in the text matched exactly."""
-    found: list[Mention] = []
-    for i, w in enumerate(words[:-1]):
-        start = i + 1
-        if start in taken or len(words[start]) < 3:
-            continue
-        levels: tuple[str, ...]
-        if w in MARKER_WORDS:
-            levels = ("kelurahan",) if w in KEL_MARKERS else ("kecamatan",)
-            cutoff, marker = 85, True
-        elif w in PLACE_PREPS and not named:
-            levels, cutoff, marker = ("kelurahan", "kecamatan"), 90, False
-        else:
-            continue
-        for level in levels:
-            best = _fuzzy_one(words, breaks, start, level, cutoff)
-            if best:
-                found.append(
-                    Mention(start, start + best[2], (best[0],), level if marker else "", fuzzy=True)
-                )
-                break
-    return found
-
-
 DIRECTION_WORDS = frozenset({"arah", "menuju", "tujuan", "jurusan"})
 OFFICIAL_WORDS = frozenset({"lurah", "camat", "walikota", "wakil", "sekcam", "seklur", "kasudin"})
 _NOT_A_NAME = KEL_MARKERS | KEC_MARKERS | KOTA_MARKERS | STREET_STOP | {"raya", "jakarta", "dki"}
@@ -214,18 +155,28 @@ def _street_like(m: Mention, words: list[str], breaks: set[int]) -> bool:
     return not m.marker and nxt < len(words) and nxt not in breaks and words[nxt] in STREET_SUFFIX
 
 
+def _typo_mentions(words: list[str], breaks: set[int], exact: list[Mention]) -> list[Mention]:
+    """Misspelt names where no exact name stands: after markers first, then anywhere."""
+    for m in exact:
+        if narrowed := refined(words, breaks, m.start, m.end, m.codes):
+            m.end, m.codes, m.fuzzy = narrowed.end, narrowed.codes, True
+    taken = {k for m in exact for k in range(m.start, m.end)}
+    typos = marked_typos(words, breaks, taken, any(m.codes for m in exact))
+    taken.update(k for t in typos for k in range(t.start, t.end))
+    typos += free_typos(words, breaks, taken)
+    return [Mention(t.start, t.end, t.codes, t.marker, fuzzy=True) for t in typos]
+
+
 def parse_address(text: str) -> AreaMatch:
     """The Jakarta area a complaint is about; says so when there is none or it lies outside."""
     folded = ascii_fold(text)
     lowered = folded.lower()
     words, raw, breaks, joined = tokenize(folded)
     mentions = _exact_mentions(words, breaks)
+    mentions += _typo_mentions(words, breaks, mentions)
     street, spans = streets(words, raw, breaks, _area_spans(mentions, words, raw))
     for m in mentions:
         m.common_word = m.common_word and not _listed(m, raw, breaks, spans)
-    taken = {k for m in mentions for k in range(m.start, m.end)}
-    named = any(m.codes for m in mentions)
-    mentions += _fuzzy_mentions(words, breaks, taken, named)
     starts = {m.start for m in mentions}
     for m in mentions:
         m.in_street = any(m.start in span for span in spans)

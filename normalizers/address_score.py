@@ -23,6 +23,9 @@ STREET_LIKE_FACTOR = 0.7
 FUZZY_FACTOR = 0.85
 ASIDE_FACTOR = 0.3  # "arah Kampung Rambutan", "Camat Kalideres", "Cilincing-Marunda"
 COMPETITOR_CAP = 0.7  # another kelurahan of the same kecamatan is named too
+# A misspelt name without "Kel."/"Kec." before it ("duri kosambhi"): likely right, but a person
+# confirms it (below the 0.8 that routes without one, pipeline/completeness.py).
+TYPO_CAP = 0.75
 SHARED_FACTOR = 0.7  # the name means several areas of the same level
 MIN_KELURAHAN_SCORE = 0.7
 CONFLICT_KEC, CONFLICT_KOTA = 1.5, 1.0
@@ -140,8 +143,16 @@ def candidate(code: str, score: float) -> dict[str, object]:
     }
 
 
+def _typo_capped(confidence: float, m: Mention) -> float:
+    """The confidence, capped when it rests on a misspelt name the writer did not mark."""
+    return min(confidence, TYPO_CAP) if m.fuzzy and not m.marker else confidence
+
+
 def _decide_upper(
-    match: AreaMatch, kec: dict[str, Evidence], kota: dict[str, Evidence]
+    match: AreaMatch,
+    kec: dict[str, Evidence],
+    kota: dict[str, Evidence],
+    mentions: Sequence[Mention],
 ) -> AreaMatch:
     """No kelurahan: settle for the kecamatan, else the kota."""
     scored = sorted(
@@ -156,6 +167,7 @@ def _decide_upper(
         margin = score - scored[1][0] if len(scored) > 1 else 9.0
         _fill(match, code)
         match.confidence = _confidence(ev.weight, score - ev.weight, False, margin)
+        match.confidence = _typo_capped(match.confidence, mentions[ev.source])
     elif kota:
         code, ev = max(kota.items(), key=lambda kv: kv[1].weight)
         _fill(match, code)
@@ -188,18 +200,29 @@ def decide(mentions: Sequence[Mention]) -> AreaMatch:
     match.source = "text"
     scored = [t for t in _score_kelurahan(kel, kec, kota) if t[0] >= MIN_KELURAHAN_SCORE]
     if not scored:
-        return _decide_upper(match, kec, kota)
+        return _decide_upper(match, kec, kota, mentions)
     score, code, ev, support = scored[0]
     margin = score - scored[1][0] if len(scored) > 1 else 9.0
-    tied = [c for s, c, _, _ in scored if score - s < TIE]
+    near = [t for t in scored if score - t[0] < TIE]
+    plain = [t for t in near if not t[2].dual]
+    if plain and len(plain) < len(near):
+        # "Jl Meruya Selatan, Kembangan": a name that is also a kecamatan, written after a
+        # kelurahan of it, is read as that kecamatan (addresses run from small to large).
+        near = plain
+        score, code, ev, support = plain[0]
+    tied = [c for _, c, _, _ in near]
     if len(tied) > 1 and len({gz.AREAS[c].kecamatan_code for c in tied}) == 1:
         # "Sunter", "Tebet": the kecamatan is clear, the kelurahan is not; let a person choose.
         _fill(match, gz.AREAS[code].kecamatan_code)
-        match.confidence = _confidence(ev.weight, support, False, 9.0)
+        match.confidence = _typo_capped(
+            _confidence(ev.weight, support, False, 9.0), mentions[ev.source]
+        )
         match.candidates = [candidate(c, s) for s, c, _, _ in scored[:5]]
         return match
     _fill(match, code)
-    match.confidence = _confidence(ev.weight, support, ev.dual, margin)
+    match.confidence = _typo_capped(
+        _confidence(ev.weight, support, ev.dual, margin), mentions[ev.source]
+    )
     if outside:
         match.confidence = round(min(match.confidence, 0.6), 2)
     rivals = [
