@@ -151,6 +151,20 @@ def report_keys(report: Report) -> dict[str, Any]:
     )
 
 
+def lock_keys(report: Report) -> list[str]:
+    """The blocks a report falls in, as advisory-lock names (pipeline.db.block_lock)."""
+    keys = [f"kel:{report.kelurahan_code or '-'}"]
+    if report.place_key:
+        keys.append(f"place:{report.place_key}")
+    if report.lat is not None and report.lon is not None:
+        keys += [f"cell:{cell}" for cell in near_cells(report.lat, report.lon)]
+    if report.contact_id is not None:
+        keys.append(f"contact:{report.contact_id}")
+    elif report.conversation_id:
+        keys.append(f"conv:{report.channel}:{report.conversation_id}")
+    return keys
+
+
 def _block(
     name: str, where: str, limit: int, own: bool, since: str = "since", then: str = ""
 ) -> str:

@@ -77,19 +77,24 @@ def insert_for(dialect_name: str) -> Any:
     return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
-def block_lock(session: Session, key: str) -> None:
+def block_lock(session: Session, keys: list[str]) -> None:
     """Serialize transactions that triage reports of one block (PostgreSQL; SQLite already is).
 
     Two reports of one pothole processed at the same moment would each miss the other (neither
-    is committed yet) and both reach the CRM; with a transaction-scoped advisory lock per
-    kelurahan the second waits for the first and, under READ COMMITTED, then sees it.
+    is committed yet) and both reach the CRM; with transaction-scoped advisory locks on every
+    block the report falls in (kelurahan, place, map cells, citizen), the second waits for the
+    first and, under READ COMMITTED, then sees it. Taken in one statement and in one order, so
+    two reports sharing several blocks cannot deadlock.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql" or not keys:
         return
-    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    ids = sorted(
+        {int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
+         for k in keys}
+    )  # fmt: skip
     session.execute(
-        text("SELECT pg_advisory_xact_lock(:k)"),
-        {"k": int.from_bytes(digest, "big", signed=True)},
+        text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:ks AS bigint[])) AS k ORDER BY k"),
+        {"ks": ids},
     )
 
 

@@ -81,7 +81,7 @@ def _triage_now(session: Session, report: Report) -> AfterCommit:
     (invisible to a concurrent twin); on the actor path both are committed `new` rows and the
     lower-id rule in dedupe settles which one is the original.
     """
-    block_lock(session, report.kelurahan_code or "-")
+    block_lock(session, blocking.lock_keys(report))
     try:
         with session.begin_nested():
             return apply_triage(session, report)

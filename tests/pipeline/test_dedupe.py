@@ -3,6 +3,7 @@ problem words, street, distance and photo."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import threading
@@ -15,12 +16,13 @@ import pytest
 from sqlmodel import Session, select
 
 from config.settings import TriageSettings
+from connectors.contract import Sender
 from pipeline import dedupe, stages
 from pipeline.blocking import cell_of, near_cells, place_key
 from pipeline.dedupe import Candidate, candidates, distance_m, score, stored_candidates
 from pipeline.models import Attachment, Report, utcnow
 from tests.conftest import PipelineEnv
-from tests.pipeline.conftest import add_report
+from tests.pipeline.conftest import add_inbox, add_report, message
 
 #: Kebon Sirih's centroid (normalizers/data/dki_kelurahan.csv) and a point 2 km south.
 KEBON_SIRIH_PIN = (-6.18509, 106.83075)
@@ -221,3 +223,42 @@ def test_burst_triaged_at_once_keeps_one_original(
     with pg_pipeline_env.session() as session:
         states = {r.id: (r.state, r.duplicate_of) for r in session.exec(select(Report)).all()}
     assert states == {first.id: ("ready", None), second.id: ("duplicate", first.id)}
+
+
+@pytest.mark.postgres
+def test_one_street_in_two_kelurahan_processed_at_once_still_meet(
+    pg_pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The advisory lock covers every block, not only the kelurahan: two citizens name one
+    street, their messages resolve to neighbouring kelurahan, two workers process them at once."""
+    texts = [
+        f"Jalan berlubang besar di Jl. Kebon Sirih dekat sekolah, Kel. {kel}, Menteng"
+        for kel in ("Kebon Sirih", "Gondangdia")
+    ]
+    with pg_pipeline_env.session() as session:
+        ids = [
+            add_inbox(
+                session, message(t, sender=Sender(handle=f"whatsapp:+6281{n}")), "received"
+            ).id
+            for n, t in enumerate(texts)
+        ]
+        session.commit()
+    both_read = threading.Barrier(2)
+    real = dedupe.candidates
+
+    def read_then_wait(*args: Any) -> list[dedupe.Candidate]:
+        found = real(*args)
+        with contextlib.suppress(threading.BrokenBarrierError):  # the locked twin never comes
+            both_read.wait(timeout=3)
+        return found
+
+    monkeypatch.setattr(dedupe, "candidates", read_then_wait)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(stages.process_message, ids))
+    with pg_pipeline_env.session() as session:
+        reports = session.exec(select(Report).order_by(Report.id)).all()
+    assert {r.kelurahan_code for r in reports} == {"31.71.06.1005", "31.71.06.1004"}
+    waited = [r for r in reports if r.candidates]
+    assert len(waited) == 1  # the second saw the first (a street across a border: review)
+    other = next(r for r in reports if r is not waited[0])
+    assert [c.report_id for c in stored_candidates(waited[0])] == [other.id]
