@@ -133,11 +133,65 @@ _NOT_NOW = re.compile(
     r"\b(?:bekas|sisa|pasca|rawan|mencegah|pencegahan|simulasi|latihan)\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
+# A risk, not an event: "bisa memicu kecelakaan", "rawan kejahatan dan juga kecelakaan", "takut
+# terjadi kebakaran". Such texts are CRM complaints (the cause: a dark or broken road); Jakarta
+# Siaga 112 takes what is happening now. A past marker after the risk word ("rawan, tadi pagi
+# terjadi kecelakaan") makes it an event again. Risk nouns/adjectives count anywhere in the clause;
+# modal and habitual words only right before the emergency word, with at most two linking verbs
+# between ("bisa terjadi kecelakaan", not "bisa dibantu, ada kecelakaan").
+_RISK = re.compile(
+    r"\b(?:berpotensi|potensi|rawan|rentan|risiko|resiko|mengancam|khawatir|kuatir|takut|cemas"
+    r"|hampir|nyaris|hindari|menghindari|antisipasi|mencegah|cegah|risk)\b",
+    re.IGNORECASE,
+)
+_MAY = re.compile(
+    r"\b(?:bisa|dapat|bisa2|sering|kerap|selalu|setiap|tiap|kalau|kalo|jika|bila|apabila|could"
+    r"|might|may|can)(?:\s+(?:memicu|menyebabkan|mengakibatkan|menimbulkan|bikin|membuat|jadi"
+    r"|terjadi|ada|timbul|cause|lead|to|result|in|an|a)){0,2}\s*$",
+    re.IGNORECASE,
+)
+_PAST = re.compile(r"\b(?:sudah|sdh|udah|telah|tadi|barusan|baru saja|kemarin|semalam)\b", re.I)
+_CLAUSE_END = re.compile(r"[.,;!?\n]")
+# "sampah hanyut ke rumah warga": things drift in a flood; a person drowning is the emergency.
+_DRIFTING = frozenset(
+    """sampah kayu lumpur ranting batang dahan daun barang perabot perabotan kasur plastik eceng
+    gondok puing limbah sandal ember""".split()  # noqa: SIM905
+)
+_PEOPLE = frozenset(
+    """anak bocah balita bayi warga orang korban pria wanita remaja pelajar siswa seseorang bapak
+    ibu kakek nenek pemuda nelayan pemancing adik kakak pemotor pengendara""".split()  # noqa: SIM905
+)
+
+
+def _clause_before(text: str, start: int) -> str:
+    """The words of the clause that leads up to position `start`."""
+    head = text[max(0, start - 80) : start]
+    ends = list(_CLAUSE_END.finditer(head))
+    return head[ends[-1].end() :] if ends else head
+
+
+def _only_a_risk(clause: str) -> bool:
+    """'bisa memicu ', 'rawan kejahatan dan juga ': a possibility, unless a past marker follows."""
+    risks = list(_RISK.finditer(clause))
+    if risks and not _PAST.search(clause, risks[-1].end()):
+        return True
+    return bool(_MAY.search(clause))
+
+
+def _things_drifting(text: str, start: int) -> bool:
+    """'sampah hanyut', 'kayu terseret arus': the last noun of the sentence so far is a thing."""
+    sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+    nouns = [w for w in _WORD.findall(sentence.lower()) if w in _DRIFTING or w in _PEOPLE]
+    return bool(nouns) and nouns[-1] in _DRIFTING
 
 
 def detect_emergency(text: str) -> str:
     """'' or the kind of emergency (kebakaran, kecelakaan, tenggelam ...) the text reports."""
     for m in _EMERGENCY.finditer(text):
-        if not _NOT_NOW.search(text[max(0, m.start() - 25) : m.start()]):
-            return m.lastgroup or ""
+        clause = _clause_before(text, m.start())
+        if _NOT_NOW.search(text[max(0, m.start() - 25) : m.start()]) or _only_a_risk(clause):
+            continue
+        if m.lastgroup == "tenggelam" and _things_drifting(text, m.start()):
+            continue
+        return m.lastgroup or ""
     return ""
