@@ -37,6 +37,7 @@ class Mention:
     fuzzy: bool = False
     in_street: bool = False
     street_like: bool = False  # "Kali Baru Timur": the name grown into a street, no "Jl." before it
+    names_street: bool = False  # "Jl. Benhil Raya": the street is called by this name (+ Raya)
     outside: str = ""
     common_word: bool = False
     aside: str = ""  # direction | official | route | partial: named, but not where the problem is
@@ -155,6 +156,15 @@ def _street_like(m: Mention, words: list[str], breaks: set[int]) -> bool:
     return not m.marker and nxt < len(words) and nxt not in breaks and words[nxt] in STREET_SUFFIX
 
 
+def _named_street(m: Mention, words: list[str], spans: list[range]) -> bool:
+    """'Jl. Benhil Raya', 'Jl. Cikini': a street called by the area's name alone (+ Raya) is
+    usually that area's main road; 'Jl. Kalibaru Timur' (a direction) may lie far away."""
+    # A lower-case street runs on into the complaint ("jl benhil raya mampet"): look at one word.
+    return any(
+        span.start == m.start and (m.end == span.stop or words[m.end] == "raya") for span in spans
+    )
+
+
 def _typo_mentions(words: list[str], breaks: set[int], exact: list[Mention]) -> list[Mention]:
     """Misspelt names where no exact name stands: after markers first, then anywhere."""
     for m in exact:
@@ -181,6 +191,7 @@ def parse_address(text: str) -> AreaMatch:
     for m in mentions:
         m.in_street = any(m.start in span for span in spans)
         m.street_like = _street_like(m, words, breaks)
+        m.names_street = _named_street(m, words, spans)
         m.aside = _aside(m, words, raw, joined, starts)
     match = decide(mentions)
     match.street = street

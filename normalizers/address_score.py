@@ -44,9 +44,9 @@ class Evidence:
 
 def _weight(m: Mention, same_level: int) -> float:
     w = WEIGHT_MARKED if m.marker else WEIGHT_COMMON if m.common_word else WEIGHT_PLAIN
-    if m.in_street and not m.marker:
+    if m.in_street and not m.marker and not m.names_street:
         w *= STREET_FACTOR
-    elif m.street_like:
+    elif m.street_like or m.names_street:
         w *= STREET_LIKE_FACTOR
     if m.fuzzy:
         w *= FUZZY_FACTOR

@@ -110,6 +110,12 @@ def _directional_bases() -> dict[str, list[str]]:
     return {base: codes for base, codes in bases.items() if base not in leading}
 
 
+# Everyday spellings of the first word of official names, as common as the official one:
+# "Kebun Jeruk" for Kebon Jeruk (kebon is the Betawi form of kebun), "Lobang Buaya" for Lubang
+# Buaya. Matched exactly, not as typos.
+SPELLING_VARIANTS = (("kebon", "kebun"), ("lubang", "lobang"))
+
+
 def _build_name_index() -> dict[str, tuple[str, ...]]:
     """Compact name -> area codes it may mean (kelurahan, kecamatan, kota, aliases)."""
     index: dict[str, list[str]] = {}
@@ -119,6 +125,10 @@ def _build_name_index() -> dict[str, tuple[str, ...]]:
         index.setdefault(base, []).extend(c for c in codes if c not in index.get(base, []))
     for row in _rows("aliases.csv"):
         index.setdefault(compact(row["alias"]), []).extend(row["target"].split("|"))
+    for key, codes in list(index.items()):
+        for official, spoken in SPELLING_VARIANTS:
+            if key.startswith(official) and spoken + key[len(official) :] not in index:
+                index[spoken + key[len(official) :]] = codes
     return {key: tuple(dict.fromkeys(codes)) for key, codes in index.items()}
 
 

@@ -18,11 +18,11 @@ CONFIDENT = 0.8  # pipeline/completeness.py: at or above it no person checks the
 @pytest.mark.parametrize(
     ("text", "kelurahan"),
     [
-        ("Saluran di gang Bambu Wulung, Lobang Buaya mampet sejak minggu lalu", "Lubang Buaya"),
+        ("Saluran di gang Bambu Wulung, Lubang Buaja mampet sejak minggu lalu", "Lubang Buaya"),
         ("banjir lagi di gang mawar duri kosambhi, air masuk rumah", "Duri Kosambi"),
         ("tumpukan sampah dekat pasar pengilingan belum diangkut", "Penggilingan"),
         ("Pohon tua di Meruya Seltan dekat SD condong ke jalan", "Meruya Selatan"),
-        ("aspal bolong di Kebun Jeruk dekat halte busway", "Kebon Jeruk"),
+        ("aspal bolong di Rawamangung dekat halte busway", "Rawamangun"),
         ("got depan musala Kemangisan Palmerah tersumbat", "Kemanggisan"),
         ("lampu jalan mati di Meruya Utra sejak kemarin", "Meruya Utara"),
     ],
