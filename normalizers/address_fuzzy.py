@@ -116,12 +116,10 @@ def marked_typos(words: list[str], breaks: set[int], taken: set[int], named: boo
 
 def _free_best(query: str) -> tuple[str, float] | None:
     """The one indexed name `query` is a typo of, or None when none or two are close."""
-    if len(query) < MIN_LETTERS or query in gz.NAME_INDEX:
-        return None
     size = len(query)
     head = _FREE_BLOCKS.get(("<" + query[:3], size), ())
     tail = _FREE_BLOCKS.get((query[-3:] + ">", size), ())
-    if not (head or tail):
+    if not (head or tail) or query in gz.NAME_INDEX:
         return None
     choices = head if not tail else tail if not head else set(head).union(tail)
     top = process.extract(
@@ -148,7 +146,7 @@ def free_typos(words: list[str], breaks: set[int], taken: set[int]) -> list[Typo
             word = words[end - 1]
             if end - 1 > i and (len(word) < 3 or word in STREET_STOP) or not word.isalpha():
                 break  # "Kebagusan 1", "Batu Ampar RT", "Cempedak IV": the name has ended
-            query += words[end - 1]
+            query += word
             if len(query) > _LONGEST:
                 break
             hit = _free_best(query) if len(query) >= MIN_LETTERS else None
