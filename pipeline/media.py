@@ -7,13 +7,16 @@ import hashlib
 from pathlib import Path
 
 import structlog
+from sqlmodel import Session
 
 from config.settings import Settings, get_settings
 from connectors import registry
 from connectors.contract import MediaRef, TemporarilyUnavailable
 from normalizers.photos import MAX_BYTES, inspect_photo, sniff_type, strip_exif
+from pipeline import dedupe
 from pipeline.db import session_scope
-from pipeline.models import Attachment, InboxMessage
+from pipeline.models import Attachment, InboxMessage, Report
+from pipeline.states import ReportState
 
 log = structlog.get_logger(__name__)
 
@@ -61,11 +64,35 @@ def store_attachment(attachment_id: int) -> None:
         if row is not None:
             for key, value in values.items():
                 setattr(row, key, value)
+            if row.phash and row.report_id:
+                session.flush()
+                rescore(session, row.report_id)
     log.info(
         "attachment_stored",
         attachment_id=attachment_id,
         rejected=bool(values.get("rejected_reason")),
     )
+
+
+def rescore(session: Session, report_id: int) -> None:
+    """A report waiting for an admin got a photo hash: compare its candidates again.
+
+    Triage rarely waits for photos (they are fetched after it), so the admin would compare
+    scores without the photo evidence; a pushed or ready report is not re-decided.
+    """
+    report = session.get(Report, report_id)
+    if report is None or report.state != ReportState.NEEDS_REVIEW.value:
+        return
+    settings = get_settings().triage
+    near = [
+        c for c in dedupe.candidates(session, report, settings) if c.score >= settings.review_above
+    ]
+    if not near and not report.candidates:
+        return
+    report.candidates = [c.as_json() for c in near]
+    if near and "possible_duplicate" not in report.reasons:
+        report.reasons = [*report.reasons, "possible_duplicate"]
+    log.info("candidates_rescored", report_id=report_id, candidates=len(near))
 
 
 def _checked(data: bytes, settings: Settings) -> dict[str, object]:

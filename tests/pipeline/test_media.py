@@ -67,3 +67,40 @@ def test_a_download_that_keeps_failing_is_marked_on_the_attachment(pipeline_env,
     with pipeline_env.session() as session:
         [row] = session.exec(select(Attachment)).all()
     assert row.rejected_reason.startswith("not downloaded") and not row.sha256
+
+
+def _scene(path: Path) -> Path:
+    """A photo with structure (pHash of a flat colour says little): a dark hole in grey asphalt."""
+    img = Image.new("RGB", (320, 240), (110, 110, 110))
+    for x in range(120, 200):
+        for y in range(90, 150):
+            if (x - 160) ** 2 / 1600 + (y - 120) ** 2 / 900 <= 1:
+                img.putpixel((x, y), (30, 25, 20))
+    img.save(path, "JPEG")
+    return path
+
+
+def test_a_photo_hashed_after_triage_is_compared_for_the_admin(pipeline_env, tmp_path):
+    from pipeline.dedupe import stored_candidates
+    from pipeline.models import Report
+
+    photo = _scene(tmp_path / "lubang.jpg")
+    accept(InboundMessage(
+        channel="import", external_id="first", sender=Sender(handle="warga-1"),
+        text="Jalan berlubang besar di Jl. Kebon Sirih RT 03/RW 02, Kel. Kebon Sirih, Menteng",
+        media=[MediaRef(path=str(photo))],
+    ))
+    pipeline_env.drain()
+    accept(InboundMessage(  # another citizen, other words, the same photo forwarded
+        channel="import", external_id="second", sender=Sender(handle="warga-2"),
+        text="Jl. Kebon Sirih berlubang, motor sering jatuh, Kel. Kebon Sirih, Menteng",
+        media=[MediaRef(path=str(photo))],
+    ))
+    pipeline_env.drain()
+    with pipeline_env.session() as session:
+        first, second = session.exec(select(Report).order_by(Report.id)).all()
+        assert second.state == "needs_review" and "possible_duplicate" in second.reasons
+        [candidate] = stored_candidates(second)
+    assert candidate.report_id == first.id
+    assert candidate.photo_distance == 0  # the photo arrived after triage, and now counts
+    assert candidate.score > candidate.text_score
