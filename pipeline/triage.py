@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from config.settings import TriageSettings
 from normalizers.report import ReportDraft
-from pipeline import abuse
+from pipeline import spam
 from pipeline.completeness import ChannelRules, Thresholds, check, kelurahan_choices, missing_items
 from pipeline.dedupe import Candidate
 
@@ -119,13 +119,13 @@ def decide(
 ) -> Decision:
     """Decide ready / needs_info / needs_review / duplicate / rejected for one draft."""
     words = draft.original_text or draft.description
-    if abuse.is_spam(words):
+    if spam.is_spam(words):
         return Decision(Outcome.REJECTED, ("spam",))
     thresholds = Thresholds(settings.location_confident, settings.location_usable)
     reasons = check(draft, rules, thresholds)
     if "outside_jakarta" in reasons:
         return Decision(Outcome.REJECTED, ("outside_jakarta",))
-    abusive = bool(abuse.profanity(words))
+    abusive = bool(spam.profanity(words))
     if abusive and not _is_complaint(draft):
         return Decision(Outcome.REJECTED, ("profanity",))
     if not draft.emergency:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.abuse import is_spam, profanity, spam_points
+from pipeline.spam import is_spam, profanity, spam_points
 
 
 @pytest.mark.parametrize(
