@@ -174,8 +174,8 @@ def _typo_mentions(words: list[str], breaks: set[int], exact: list[Mention]) -> 
     typos = marked_typos(words, breaks, taken, any(m.codes for m in exact))
     taken.update(k for t in typos for k in range(t.start, t.end))
     if not any(m.marker == "kelurahan" and m.codes for m in exact):
-        # Unless the writer named the kelurahan with "Kel."/"Kelurahan": then a misspelt name
-        # elsewhere cannot change the answer, and the pass is the costliest step of the parse.
+        # Unless the writer named the kelurahan with "Kel."/"Kelurahan": a misspelt name elsewhere
+        # would rarely change that answer, and this pass is the costliest step of the parse.
         typos += free_typos(words, breaks, taken)
     return [Mention(t.start, t.end, t.codes, t.marker, fuzzy=True) for t in typos]
 
