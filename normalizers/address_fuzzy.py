@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -69,7 +70,9 @@ _LONGEST = max(size for _, size in _FREE_BLOCKS)
 _LEVEL_BLOCKS = {"kelurahan": _level_blocks("kelurahan"), "kecamatan": _level_blocks("kecamatan")}
 
 
-def _windows(words: list[str], breaks: set[int], start: int, taken: set[int]):
+def _windows(
+    words: list[str], breaks: set[int], start: int, taken: set[int]
+) -> Iterator[tuple[int, str]]:
     """(n, compact text) of the 1..MAX_WINDOW words from `start` that stay inside one clause."""
     for n in range(1, MAX_WINDOW + 1):
         end = start + n
@@ -78,9 +81,11 @@ def _windows(words: list[str], breaks: set[int], start: int, taken: set[int]):
         yield n, "".join(words[start:end])
 
 
-def _marked_one(words: list[str], breaks: set[int], start: int, level: str, cutoff: int):
+def _marked_one(
+    words: list[str], breaks: set[int], start: int, level: str, cutoff: int
+) -> tuple[str, float, int] | None:
     """(code, score, n words) of the best match of one level starting at `start`, or None."""
-    best = None
+    best: tuple[str, float, int] | None = None
     choices = _LEVEL_BLOCKS[level].get(words[start][0], {})
     for n, query in _windows(words, breaks, start, set()):
         if len(query) < 5:
@@ -160,7 +165,9 @@ def free_typos(words: list[str], breaks: set[int], taken: set[int]) -> list[Typo
     return found
 
 
-def refined(words: list[str], breaks: set[int], start: int, end: int, codes: tuple[str, ...]):
+def refined(
+    words: list[str], breaks: set[int], start: int, end: int, codes: tuple[str, ...]
+) -> Typo | None:
     """'Meruya Seltan': a name read as several areas ('Meruya') narrowed by a misspelt next word."""
     if len(codes) < 2 or end >= len(words) or end in breaks:
         return None
