@@ -320,3 +320,23 @@ def export(
 
     bootstrap()
     export_reports(sys.stdout, states=state or [], include_contact=include_contact)
+
+
+@db_app.command("rekey")
+def db_rekey(
+    all_reports: Annotated[
+        bool, typer.Option("--all", help="Every report, not only the open ones.")
+    ] = False,
+) -> None:
+    """Recompute the duplicate-search keys of stored reports (after upgrading, or after editing
+    pipeline/data/complaint_words.txt)."""
+    from rich.progress import Progress  # noqa: PLC0415
+
+    from intake.runtime import bootstrap  # noqa: PLC0415
+    from pipeline.rekey import rekey  # noqa: PLC0415
+
+    bootstrap()
+    with Progress(transient=True) as bar:
+        task = bar.add_task("rekey", total=None)
+        done = rekey(open_only=not all_reports, progress=lambda n: bar.advance(task, n))
+    typer.echo(f"{done} reports rekeyed")
