@@ -85,21 +85,6 @@ RELATED_CATEGORIES: dict[str, tuple[str, ...]] = {
     "pelayanan_publik": ("fasilitas_umum", "lainnya"),
 }
 _RW = re.compile(r"\bRW\W*(\d{1,3})\b", re.IGNORECASE)
-#: Old and new Indonesian spellings (EYD 1972) still both in use in street names.
-_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("sj", "sy"), ("nj", "ny"), ("ch", "kh"))
-
-
-def skeleton(word: str) -> str:
-    """A word as it sounds, roughly: old spellings, doubled letters, final -ng/-g and inner
-    vowels folded ("Soemarno"/"Sumarno", "Cempedak"/"Cempedag", "Kemanggisan"/"Kemangisan",
-    "Pengumben"/"Pengumbeng", "Kebon"/"Kebun", "Gede"/"Gde" meet)."""
-    for old, new in _SPELLING:
-        word = word.replace(old, new)
-    word = re.sub(r"(.)\1+", r"\1", word)
-    word = word[:-1] if word.endswith("ng") else word[:-1] + "k" if word.endswith("g") else word
-    return word[:1] + re.sub("[aeiou]", "", word[1:])
-
-
 def place_key(street_key: str, landmark: str, kelurahan_code: str, rt_rw: str) -> str:
     """The block key of a place: the street's (or landmark's) first telling word, else the RW.
 
@@ -112,7 +97,7 @@ def place_key(street_key: str, landmark: str, kelurahan_code: str, rt_rw: str) -
     generic, skip = similarity.generic_place_words(), similarity.skipped_place_words()
     for word in (street_key or similarity.street_key(landmark)).split():
         if len(word) >= 3 and not word.isdigit() and word not in skip and word not in generic:
-            return skeleton(word)[:64]
+            return similarity.skeleton(word)[:64]
     rw = _RW.search(rt_rw)  # the normalizer writes "RT 009/RW 006"; the RW is the block
     return f"{kelurahan_code} rw {int(rw.group(1))}" if kelurahan_code and rw else ""
 

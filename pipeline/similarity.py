@@ -44,10 +44,15 @@ def skipped_place_words() -> frozenset[str]:
     return _word_lists()[1]["skip"]
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-case words with abbreviations and synonyms folded ("jln" -> "jalan")."""
+def tokens(text: str, chat: bool = False) -> list[str]:
+    """Lower-case words with abbreviations and synonyms folded ("jln" -> "jalan").
+
+    chat=True also undoes Jakarta chat forms (_colloquial): for complaint texts, never for
+    names ("Jl. Fachrudin" is not "fachrudkan").
+    """
     table = canonical_words()
-    return [table.get(word, word) for word in map(_colloquial, utils.default_process(text).split())]
+    words = utils.default_process(text).split()
+    return [table.get(word, word) for word in (map(_colloquial, words) if chat else words)]
 
 
 #: "pohon2", "gorong2nya": the 2 that writes a reduplication (pohon-pohon) in chats.
@@ -97,7 +102,7 @@ def problem_text(text: str, place: frozenset[str]) -> str:
     stop, places = lists["stop"], lists["place"]
     return " ".join(
         stem(w)
-        for w in tokens(text)
+        for w in tokens(text, chat=True)
         if w not in stop and w not in places and w not in place and not w.isdigit()
     )
 
@@ -146,9 +151,53 @@ def street_score(street_a: str, street_b: str) -> float | None:
 
 def keys_score(a: str, b: str) -> float | None:
     """street_score of two street_key values."""
+    if min(len(a), len(b)) < 4:  # "Jl. H" (a cut-off "Jl. H. Dogol"): too little to compare
+        return None
+    a, b = street_signature(a), street_signature(b)
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) < 4:  # "Jl. H" (a cut-off "Jl. H. Dogol"): too little to compare
+    if not short:
         return None
     # The parser may keep words after the name ("Kalibaru Barat IV Kalibaru Cilincing"):
     # compare the shorter name with the start of the longer one.
-    return fuzz.ratio(short, long[: len(short)]) / 100
+    found = fuzz.ratio(short, long[: len(short)]) / 100
+    # Jl. Kembangan Utara is not Jl. Kembangan Selatan, Petamburan III not Petamburan V.
+    ours, theirs = _qualifiers(a), _qualifiers(b)
+    return min(found, 0.6) if ours and theirs and not ours & theirs else found
+
+
+_DIRECTIONS = frozenset({"utr", "sltn", "brt", "tmr", "dlm"})  # skeletons of utara ... dalam
+
+
+def _qualifiers(signature: str) -> frozenset[str]:
+    """The numbers and directions of a street signature."""
+    return frozenset(w for w in signature.split() if w.isdigit() or w in _DIRECTIONS)
+
+
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7"}
+_ROMAN |= {"viii": "8", "ix": "9", "x": "10"}
+
+
+@lru_cache(maxsize=65_536)
+def street_signature(street_key: str) -> str:
+    """A street as it is compared: titles dropped, numerals as digits, words as skeletons
+    ("kh a wahab ii" and "kh abdul wahab 2" -> "whb 2"; "dr soemarno" = "dr sumarno")."""
+    skip = skipped_place_words() | {"kh", "dr", "ir", "hr", "h"}
+    words = [_ROMAN.get(w, w) for w in street_key.split()]
+    kept = [w for w in words if w.isdigit() or (len(w) > 1 and w not in skip)]
+    return " ".join(w if w.isdigit() else skeleton(w) for w in kept)
+
+
+#: Old and new Indonesian spellings (EYD 1972) still both in use in street names.
+_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("sj", "sy"), ("nj", "ny"), ("ch", "kh"))
+
+
+@lru_cache(maxsize=65_536)
+def skeleton(word: str) -> str:
+    """A word as it sounds, roughly: old spellings, doubled letters, final -ng/-g and inner
+    vowels folded ("Soemarno"/"Sumarno", "Cempedak"/"Cempedag", "Kemanggisan"/"Kemangisan",
+    "Pengumben"/"Pengumbeng", "Kebon"/"Kebun", "Gede"/"Gde" meet)."""
+    for old, new in _SPELLING:
+        word = word.replace(old, new)
+    word = re.sub(r"(.)\1+", r"\1", word)
+    word = word[:-1] if word.endswith("ng") else word[:-1] + "k" if word.endswith("g") else word
+    return word[:1] + re.sub("[aeiou]", "", word[1:])
