@@ -262,3 +262,23 @@ def test_one_street_in_two_kelurahan_processed_at_once_still_meet(
     assert len(waited) == 1  # the second saw the first (a street across a border: review)
     other = next(r for r in reports if r is not waited[0])
     assert [c.report_id for c in stored_candidates(waited[0])] == [other.id]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Jl. KH. A Wahab II", "Jl. KH. Abdul Wahab 2", True),  # titles, numerals
+        ("Jl. Dr. Soemarno", "Jl. Dr. Sumarno", True),  # old spelling
+        ("Jl. Kalibesar Timur", "Jl. Kalibesar Timur Pinangsia", True),  # words after the name
+        ("Jl. Fachrudin", "jln Fachrudin", True),  # a name is never read as chat ("-in")
+        ("Jl. Kembangan Utara", "Jl. Kembangan Selatan", False),  # directions differ
+        ("Jl. Petamburan III", "Jl. Petamburan V", False),  # numbers differ
+        ("Jl. Melati", "Jl. Kenanga", False),
+    ],
+)
+def test_street_score_reads_one_street_however_it_is_written(a: str, b: str, same: bool) -> None:
+    from pipeline.similarity import street_score  # noqa: PLC0415
+
+    found = street_score(a, b)
+    assert found is not None
+    assert (found >= 0.9) if same else (found < 0.75)
