@@ -14,6 +14,8 @@ from tests.conftest import close_env, make_env
 from tests.ops.procs import run_intake
 from tests.pipeline.conftest import add_inbox, add_report, message
 
+pytestmark = pytest.mark.slow  # real `intake` processes: scheduled first under xdist
+
 
 def _intake(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_intake(tmp_path, "dead", *args)

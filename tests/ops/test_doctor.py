@@ -11,6 +11,8 @@ import pytest
 from tests.fakes.telegram_bot_api import FakeTelegram
 from tests.ops.procs import intake_env, run_intake
 
+pytestmark = pytest.mark.slow  # real `intake` processes: scheduled first under xdist
+
 TOKEN = "7000000001:AAFakeTokenForTests"  # noqa: S105 - the fake Bot API's token
 
 

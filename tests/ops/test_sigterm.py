@@ -14,6 +14,8 @@ import pytest
 from tests.fakes.feeds import FeedServer, LaporFeed
 from tests.ops.procs import Proc, intake_env, listening_port, query
 
+pytestmark = pytest.mark.slow  # real `intake` processes: scheduled first under xdist
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "lapor1708"
 PAGES = [json.loads((FIXTURES / f"feed_page_{n}.json").read_text()) for n in (1, 2)]
 TOKEN = "rahasia-mitra"  # noqa: S105 - the fake partner's token

@@ -26,6 +26,8 @@ from tests.conftest import REDIS_TEST_URL
 from tests.ops.procs import ROOT, Proc, intake_env, query
 from tests.pipeline.conftest import message
 
+pytestmark = pytest.mark.slow  # real `intake` processes: scheduled first under xdist
+
 SAMPLE = ROOT / "intake" / "samples" / "sample.jsonl"
 
 
