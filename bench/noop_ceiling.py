@@ -46,11 +46,28 @@ def redis(count: int, processes: int = 2, threads: int = 8) -> float:
     for n in range(count):
         noop.send(n)
     env = dict(os.environ)
-    cmd = [sys.executable, "-m", "dramatiq", "bench.noop_ceiling", "--processes", "1",
-           "--threads", str(threads), "--queues", QUEUE]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "bench.noop_ceiling",
+        "--processes",
+        "1",
+        "--threads",
+        str(threads),
+        "--queues",
+        QUEUE,
+    ]
     start = time.perf_counter()
-    workers = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,  # noqa: S603
-                                stderr=subprocess.DEVNULL) for _ in range(processes)]
+    workers = [
+        subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=subprocess.DEVNULL,  # noqa: S603
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(processes)
+    ]
     try:
         broker.join(QUEUE, interval=20, timeout=600_000)
         elapsed = time.perf_counter() - start

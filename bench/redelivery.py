@@ -23,8 +23,9 @@ from dramatiq.brokers.redis import RedisBroker
 from pipeline.broker import HEARTBEAT_TIMEOUT_MS, MAINTENANCE_CHANCE
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-broker = RedisBroker(url=REDIS_URL, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
-                     maintenance_chance=MAINTENANCE_CHANCE)
+broker = RedisBroker(
+    url=REDIS_URL, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE
+)
 dramatiq.set_broker(broker)
 
 
@@ -36,10 +37,24 @@ def slow(key: str, seconds: float) -> None:
 
 
 def _worker() -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "dramatiq", "bench.redelivery", "--processes", "1",
-           "--threads", "2", "--queues", "bench_redelivery"]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # noqa: S603
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "bench.redelivery",
+        "--processes",
+        "1",
+        "--threads",
+        "2",
+        "--queues",
+        "bench_redelivery",
+    ]
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # noqa: S603
+        start_new_session=True,
+    )
 
 
 def trial(client: redis_lib.Redis) -> float:
@@ -70,10 +85,12 @@ def main(trials: int = 3) -> None:
     client = redis_lib.Redis.from_url(REDIS_URL)
     client.flushdb()
     results = [trial(client) for _ in range(trials)]
-    print(f"heartbeat_timeout={HEARTBEAT_TIMEOUT_MS} ms maintenance_chance={MAINTENANCE_CHANCE}"
-          f"/1,000,000: redelivered after kill in "
-          + ", ".join(f"{r:.1f} s" for r in results)
-          + f" (max {max(results):.1f} s)")
+    print(
+        f"heartbeat_timeout={HEARTBEAT_TIMEOUT_MS} ms maintenance_chance={MAINTENANCE_CHANCE}"
+        f"/1,000,000: redelivered after kill in "
+        + ", ".join(f"{r:.1f} s" for r in results)
+        + f" (max {max(results):.1f} s)"
+    )
 
 
 if __name__ == "__main__":
