@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.db import session_scope
 from pipeline.models import InboxMessage, Report, utcnow
-from pipeline.stats import today
+from pipeline.stats import WIB, today
 from tests.web.review.conftest import add_user, logged_in, make_report
 from tests.web.review.test_dead import HOSTILE, OTHERS
 from web.review.auth import Role
@@ -54,7 +54,10 @@ def test_today_per_channel_state_median_sla_and_chart(client_factory) -> None:
     assert 'id="stat-received">5<' in text
     assert "<td>twitter</td><td>3</td>" in text and "<td>email</td><td>1</td>" in text
     assert "<td>perlu ditinjau</td><td>3</td>" in text and "<td>ditolak</td><td>1</td>" in text
-    assert 'id="stat-median">1 j 35 m' in text  # 7 h 95 min to the ticket, minus the 7 h
+    # Times to ticket count on the WIB day of the push (7 h ago: yesterday before 07:00 WIB).
+    pushed_day = (now - timedelta(hours=7)).astimezone(WIB).date().isoformat()
+    on_push_day = browser.get("/admin/stats", params={"day": pushed_day}).text
+    assert 'id="stat-median">1 j 35 m' in on_push_day  # 7 h 95 min to the ticket, minus 7 h
     assert 'class="sla-late">1<' in text  # still Menunggu 7 hours after the push
     assert HOSTILE[:20] not in text and "&lt;script&gt;" in text
     heights = [float(h) for h in _RECT.findall(text)]
