@@ -7,9 +7,11 @@ from datetime import timedelta
 from itertools import product
 
 import pytest
+import structlog
 from sqlmodel import Session
 from structlog.testing import capture_logs
 
+from pipeline import states
 from pipeline.db import get_engine
 from pipeline.models import Report, utcnow
 from pipeline.states import (
@@ -70,11 +72,17 @@ def test_forbidden_move_does_not_touch_the_row(pipeline_env: PipelineEnv) -> Non
         assert session.get(Report, report.id, populate_existing=True).state == "pushed"  # type: ignore[union-attr]
 
 
-def test_guarded_move_from_wrong_state_is_refused_and_logged(pipeline_env: PipelineEnv) -> None:
+def test_guarded_move_from_wrong_state_is_refused_and_logged(
+    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pipeline_env.session() as session:
         report = add_report(session, S.NEEDS_REVIEW.value)
         session.commit()
         with capture_logs() as logs:
+            # A logger cached (cache_logger_on_first_use) before another test configured
+            # logging again keeps the old processor list, which capture_logs does not touch:
+            # order-dependent under xdist. A fresh one binds inside the capture.
+            monkeypatch.setattr(states, "log", structlog.get_logger(states.__name__))
             moved = transition(session, report.id or 0, S.NEW, S.READY)
         session.commit()
         current = session.get(Report, report.id, populate_existing=True)
