@@ -85,6 +85,8 @@ RELATED_CATEGORIES: dict[str, tuple[str, ...]] = {
     "pelayanan_publik": ("fasilitas_umum", "lainnya"),
 }
 _RW = re.compile(r"\bRW\W*(\d{1,3})\b", re.IGNORECASE)
+
+
 def place_key(street_key: str, landmark: str, kelurahan_code: str, rt_rw: str) -> str:
     """The block key of a place: the street's (or landmark's) first telling word, else the RW.
 
@@ -122,8 +124,8 @@ def keys_of(
     }
 
 
-def report_keys(report: Report) -> dict[str, Any]:
-    """keys_of a stored report (after an admin corrected its text or place)."""
+def report_keys(report: Any) -> dict[str, Any]:
+    """keys_of a stored report, or of a row with its columns (an admin's correction, a rekey)."""
     return keys_of(
         report.description,
         report.address_text,

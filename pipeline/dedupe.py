@@ -157,13 +157,12 @@ def candidates(
     rows = blocked_rows(session, report, settings)
     if not rows:
         return []
-    query = similarity.stored_problem(report.description, report.address_text)
-    texts = similarity.text_scores(query, [_problem(r) for r in rows])
+    texts = similarity.text_scores(_problem(report), [_problem(r) for r in rows])
     photos = _photo_hashes(session, [report.id or 0, *(r.id for r in rows)], report)
     ours = _Ours(
         report.lat,
         report.lon,
-        similarity.street_key(report.street),
+        _street_key(report),
         report.category,
         report.kelurahan_code,
         photos.get(report.id or 0, []),
@@ -178,10 +177,16 @@ def candidates(
 
 
 def _problem(row: Any) -> str:
-    """The row's stored problem words (computed here for rows stored before migration 0005)."""
+    """A report's (or blocked row's) stored problem words; computed for rows stored before
+    migration 0005, whose keys are NULL."""
     if row.problem is not None:
         return str(row.problem)
     return similarity.stored_problem(row.description, row.address_text)
+
+
+def _street_key(row: Any) -> str:
+    """A report's (or blocked row's) stored street key, computed alike for rows before 0005."""
+    return str(row.street_key) if row.problem is not None else similarity.street_key(row.street)
 
 
 def _best_bonus(ours: _Ours) -> float:
@@ -206,8 +211,7 @@ def _candidate(ours: _Ours, row: Any, text: float, photos: dict[int, list[str]])
     dist = None
     if ours.lat is not None and ours.lon is not None and row.lat is not None:
         dist = distance_m(ours.lat, ours.lon, row.lat, row.lon)
-    theirs = row.street_key if row.problem is not None else similarity.street_key(row.street)
-    street = similarity.keys_score(ours.street_key, theirs)
+    street = similarity.keys_score(ours.street_key, _street_key(row))
     bits = photo_distance(ours.photos, photos.get(row.id, [])) if ours.photos else None
     same_category = row.category == ours.category
     same_kelurahan = bool(ours.kelurahan_code) and row.kelurahan_code == ours.kelurahan_code

@@ -17,7 +17,7 @@ from pipeline.db import session_scope
 from pipeline.models import Report
 
 _REPORT = Report.__table__  # type: ignore[attr-defined]
-_SOURCE = (
+_SOURCE = (  # the columns blocking.report_keys reads
     "description",
     "address_text",
     "street",
@@ -51,7 +51,7 @@ def rekey(
             if not rows:
                 return done
             values = [
-                {"rid": row.id, **{f"new_{k}": v for k, v in blocking.keys_of(*row[1:]).items()}}
+                {"rid": row.id, **{f"new_{k}": v for k, v in blocking.report_keys(row).items()}}
                 for row in rows
             ]
             session.execute(stmt, values)

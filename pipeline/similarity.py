@@ -165,12 +165,13 @@ def keys_score(a: str, b: str) -> float | None:
     return min(found, 0.6) if ours and theirs and not ours & theirs else found
 
 
-_DIRECTIONS = frozenset({"utr", "sltn", "brt", "tmr", "dlm"})  # skeletons of utara ... dalam
+_DIRECTIONS = ("utara", "selatan", "barat", "timur", "dalam")
 
 
 def _qualifiers(signature: str) -> frozenset[str]:
     """The numbers and directions of a street signature."""
-    return frozenset(w for w in signature.split() if w.isdigit() or w in _DIRECTIONS)
+    directions = {skeleton(w) for w in _DIRECTIONS}
+    return frozenset(w for w in signature.split() if w.isdigit() or w in directions)
 
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7"}
@@ -181,7 +182,7 @@ _ROMAN |= {"viii": "8", "ix": "9", "x": "10"}
 def street_signature(street_key: str) -> str:
     """A street as it is compared: titles dropped, numerals as digits, words as skeletons
     ("kh a wahab ii" and "kh abdul wahab 2" -> "whb 2"; "dr soemarno" = "dr sumarno")."""
-    skip = skipped_place_words() | {"kh", "dr", "ir", "hr", "h"}
+    skip = skipped_place_words()
     words = [_ROMAN.get(w, w) for w in street_key.split()]
     kept = [w for w in words if w.isdigit() or (len(w) > 1 and w not in skip)]
     return " ".join(w if w.isdigit() else skeleton(w) for w in kept)
