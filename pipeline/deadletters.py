@@ -29,6 +29,8 @@ log = structlog.get_logger(__name__)
 KINDS = ("message", "malformed", "held", "push", "reply", "media")
 #: Kinds a retry can help: a malformed payload needs a parser fix and a replay, not a retry.
 RETRYABLE = frozenset({"message", "held", "push", "reply", "media"})
+#: Kinds whose row is the stored message itself (inbox_message).
+INBOX_KINDS = ("message", "malformed", "held")
 #: Rate-limited messages still held this long were over their sender's daily cap: ops decide.
 HELD_AGE = timedelta(days=1)
 DEFAULT_MEDIA_AGE = timedelta(hours=1)
@@ -80,7 +82,7 @@ def _media_where(older_than: timedelta) -> Any:
 
 def _query(kind: str, media_age: timedelta) -> Any:
     """The select of one kind, every row shaped like DeadLetter's fields."""
-    if kind in ("message", "malformed", "held"):
+    if kind in INBOX_KINDS:
         return select(
             literal(kind).label("kind"),
             _inbox.c.id,
@@ -189,13 +191,7 @@ def _audit(
 
 
 def _report_of(session: Session, kind: str, row_id: int) -> int | None:
-    table = {
-        "message": _inbox,
-        "malformed": _inbox,
-        "held": _inbox,
-        "reply": _outbox,
-        "media": _attachment,
-    }
+    table = {"reply": _outbox, "media": _attachment} | dict.fromkeys(INBOX_KINDS, _inbox)
     if kind == "push":
         return row_id
     return session.execute(
@@ -206,18 +202,13 @@ def _report_of(session: Session, kind: str, row_id: int) -> int | None:
 def _revive(session: Session, kind: str, row_id: int) -> str | None:
     """The guarded update that takes a row out of its dead state; the actor to run, or None."""
     now = utcnow()
-    if kind == "message":
+    if kind in ("message", "held"):
+        # A failed message starts its attempts afresh; a held one was never attempted.
+        fresh = {"attempts": 0, "error": ""} if kind == "message" else {}
         moved = session.execute(
             update(_inbox)
-            .where(_inbox.c.id == row_id, _inbox.c.state == "failed")
-            .values(state="received", attempts=0, error="", updated_at=now)
-        ).rowcount
-        return "process_message" if moved else None
-    if kind == "held":
-        moved = session.execute(
-            update(_inbox)
-            .where(_inbox.c.id == row_id, _inbox_where("held"))
-            .values(state="received", updated_at=now)
+            .where(_inbox.c.id == row_id, _inbox_where(kind))
+            .values(state="received", updated_at=now, **fresh)
         ).rowcount
         return "process_message" if moved else None
     if kind == "push":
@@ -271,7 +262,7 @@ def drop(session: Session, kind: str, row_id: int, actor: str, note: str = "") -
     if kind == "push":
         return _drop_push(session, row_id, actor, note)
     now = utcnow()
-    if kind in ("message", "malformed", "held"):
+    if kind in INBOX_KINDS:
         stmt = (
             update(_inbox)
             .where(_inbox.c.id == row_id, _inbox_where(kind))
