@@ -51,8 +51,8 @@ def find_stuck(
     Longest-stuck first: BATCH of them plus `extra[actor]` (rows the back-off remembers), so
     remembered rows never crowd out rows that got stuck later.
     """
-    cutoff = utcnow() - older_than
     now = utcnow()
+    cutoff = now - older_than
     extra = extra or {}
 
     def limit(name: str) -> int:
@@ -99,13 +99,8 @@ def find_stuck(
     }
 
 
-#: The actors the sweeper re-enqueues, and the table each one moves on.
-_TABLES = {
-    "process_message": InboxMessage,
-    "triage_report": Report,
-    "push_report": Report,
-    "send_reply": OutboxReply,
-}
+#: The actors the sweeper re-enqueues (find_stuck's keys).
+_ACTORS = ("process_message", "triage_report", "push_report", "send_reply")
 
 
 def expire_needs_info(session: Session) -> int:
@@ -202,7 +197,7 @@ def sweep(
     with session_scope() as session:
         retry = outbox.reconcile_stuck(session, settings, sending_older_than)
         result.expired_needs_info = expire_needs_info(session)
-        stuck = find_stuck(session, older_than, {n: memory.remembered(n) for n in _TABLES})
+        stuck = find_stuck(session, older_than, {n: memory.remembered(n) for n in _ACTORS})
         if enqueue:
             plan = memory.plan(stuck, now, older_than, queued_messages(broker), BATCH)
             result.requeued, result.held_back = plan.requeue, plan.held_back
