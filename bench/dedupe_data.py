@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PAIRS_FILE = ROOT / "tests" / "pipeline" / "data" / "dedupe_pairs.jsonl"
 #: Held-out pairs (ids "h..."): never tune thresholds on these, only report them.
 HOLDOUT_FILE = ROOT / "tests" / "pipeline" / "data" / "dedupe_pairs_holdout.jsonl"
+#: Fresh pairs (ids "f..."), written apart from the code and never looked at while tuning.
+FRESH_FILE = ROOT / "tests" / "pipeline" / "data" / "dedupe_pairs_fresh.jsonl"
 DEV_SET = ROOT / "tests" / "data" / "dev_set.jsonl"
 ZIPF_S = 0.9  # kelurahan skew: the densest gets ~12 % of reports, the median ~0.2 %
 #: Share of each category (the first four dominate Jakarta's complaint channels).
@@ -203,6 +205,11 @@ def labelled_pairs() -> list[Pair]:
 def holdout_pairs() -> list[Pair]:
     """tests/pipeline/data/dedupe_pairs_holdout.jsonl (never tuned on), both sides normalized."""
     return _read_pairs(HOLDOUT_FILE)
+
+
+def fresh_pairs() -> list[Pair]:
+    """tests/pipeline/data/dedupe_pairs_fresh.jsonl (never tuned on nor inspected), normalized."""
+    return _read_pairs(FRESH_FILE)
 
 
 def new_messages(count: int, seed: int, skew_seed: int) -> list[ReportDraft]:

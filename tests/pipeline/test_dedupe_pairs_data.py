@@ -1,15 +1,16 @@
-"""The labelled duplicate pairs stay usable: valid labels, consistent pins, a held-out set apart."""
+"""The labelled duplicate pairs stay usable: valid labels, consistent pins, held-out sets apart."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bench.dedupe_data import HOLDOUT_FILE, PAIRS_FILE, holdout_pairs
+from bench.dedupe_data import FRESH_FILE, HOLDOUT_FILE, PAIRS_FILE, fresh_pairs, holdout_pairs
 from normalizers.contact import extract_contacts, mask_nik
 from normalizers.geo import BOUNDS, distance_km
 
@@ -26,7 +27,15 @@ KINDS = {
     "far_pins": False,  # similar texts, pins 500 m or more apart
 }
 NEAR_KM, FAR_KM = 0.15, 0.5
-FILES = pytest.mark.parametrize("path", [PAIRS_FILE, HOLDOUT_FILE], ids=lambda p: p.stem)
+FILES = pytest.mark.parametrize(
+    "path", [PAIRS_FILE, HOLDOUT_FILE, FRESH_FILE], ids=lambda p: p.stem
+)
+#: Each untuned set: its id prefix and the sets written before it, which it must not repeat.
+APART = pytest.mark.parametrize(
+    ("path", "prefix", "earlier"),
+    [(HOLDOUT_FILE, "h", [PAIRS_FILE]), (FRESH_FILE, "f", [PAIRS_FILE, HOLDOUT_FILE])],
+    ids=["holdout", "fresh"],
+)
 
 
 def _rows(path: Path) -> list[dict]:
@@ -73,28 +82,43 @@ def test_texts_carry_no_contact_data_or_nik(path: Path) -> None:
             assert mask_nik(text) == text and not re.search(r"\b\d{16}\b", text), r["id"]
 
 
-def test_holdout_is_apart_from_the_tuning_set() -> None:
-    tuned = _rows(PAIRS_FILE)
-    tuned_texts = {r[side] for r in tuned for side in ("a", "b")}
-    held = _rows(HOLDOUT_FILE)
-    assert all(r["id"].startswith("h") for r in held)
-    assert not {r["id"] for r in held} & {r["id"] for r in tuned}
-    assert not [r["id"] for r in held if r["a"] in tuned_texts or r["b"] in tuned_texts]
+@APART
+def test_untuned_sets_are_apart_from_the_earlier_ones(
+    path: Path, prefix: str, earlier: list[Path]
+) -> None:
+    before = [r for other in earlier for r in _rows(other)]
+    before_texts = {r[side] for r in before for side in ("a", "b")}
+    held = _rows(path)
+    assert all(r["id"].startswith(prefix) for r in held)
+    assert not {r["id"] for r in held} & {r["id"] for r in before}
+    assert not [r["id"] for r in held if r["a"] in before_texts or r["b"] in before_texts]
 
 
-def test_holdout_is_balanced_enough_to_report_per_kind() -> None:
-    rows = _rows(HOLDOUT_FILE)
-    assert len(rows) >= 100
+@pytest.mark.parametrize(
+    ("path", "min_rows", "min_per_kind"),
+    [(HOLDOUT_FILE, 100, 8), (FRESH_FILE, 80, 8)],
+    ids=["holdout", "fresh"],
+)
+def test_untuned_sets_are_balanced_enough_to_report_per_kind(
+    path: Path, min_rows: int, min_per_kind: int
+) -> None:
+    rows = _rows(path)
+    assert len(rows) >= min_rows
     same_share = sum(r["same"] for r in rows) / len(rows)
     assert 0.45 <= same_share <= 0.65, same_share
     per_kind = Counter(r["kind"] for r in rows)
     assert set(per_kind) == set(KINDS)
-    assert min(per_kind.values()) >= 8, per_kind
+    assert min(per_kind.values()) >= min_per_kind, per_kind
 
 
-def test_holdout_pairs_loads_every_line_with_its_pins() -> None:
-    rows = _rows(HOLDOUT_FILE)
-    pairs = holdout_pairs()
+@pytest.mark.parametrize(
+    ("path", "load"),
+    [(HOLDOUT_FILE, holdout_pairs), (FRESH_FILE, fresh_pairs)],
+    ids=["holdout", "fresh"],
+)
+def test_untuned_pairs_load_every_line_with_its_pins(path: Path, load: Callable[[], list]) -> None:
+    rows = _rows(path)
+    pairs = load()
     assert [p.id for p in pairs] == [r["id"] for r in rows]
     for pair, row in zip(pairs, rows, strict=True):
         assert pair.same is row["same"] and pair.kind == row["kind"]
