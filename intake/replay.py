@@ -129,19 +129,20 @@ def _status(
                 .outerjoin(Report, Report.id == InboxMessage.report_id)
                 .where(InboxMessage.id.in_(chunk))  # type: ignore[union-attr]
             ).all()
-            pending = set(
-                conn.execute(
-                    select(OutboxReply.inbox_message_id).where(
-                        OutboxReply.inbox_message_id.in_(chunk),  # type: ignore[union-attr]
-                        OutboxReply.state.in_(["pending", "sending"]),
-                    )  # type: ignore[attr-defined]
-                ).scalars()
-            )
+            replies = conn.execute(
+                select(OutboxReply.inbox_message_id, OutboxReply.state).where(
+                    OutboxReply.inbox_message_id.in_(chunk),  # type: ignore[union-attr]
+                    OutboxReply.state.in_(["pending", "sending", "dead"]),  # type: ignore[attr-defined]
+                )
+            ).all()
+            pending = {i for i, state in replies if state != "dead"}
+            dead = {i for i, state in replies if state == "dead"}
             for inbox_id, inbox_state, *report_cols in rows:
                 found[inbox_id] = {
                     "inbox_state": inbox_state,
                     "report": _report_dict(columns, report_cols),
                     "replies_due": inbox_id in pending,
+                    "reply_failed": inbox_id in dead,
                 }
     return found
 
@@ -164,19 +165,31 @@ def is_settled(status: dict[str, Any]) -> bool:
     )
 
 
+def outcome_of(status: dict[str, Any]) -> str:
+    """The outcome word of one message: its report's state, or what became of a non-report."""
+    report = status.get("report")
+    if report:
+        return OUTCOME.get(report["state"], "failed")
+    inbox_state = status.get("inbox_state")
+    if inbox_state == "held":
+        # Rate-limited: the sweeper releases it after the hold (or ops do, past the daily cap).
+        return "held"
+    if inbox_state == "processed" and not (status.get("replies_due") or status.get("reply_failed")):
+        # Only a chat command (STATUS <nomor>, /start) is processed without a report
+        # (pipeline/stages.py process_message): its answer went out, nothing was reported.
+        return "answered"
+    return "failed"
+
+
 def outcome_line(
     item: Item, status: dict[str, Any], duplicate_refs: dict[int, str]
 ) -> dict[str, Any]:
     """The JSON line printed for one input."""
     report = status.get("report") or {}
-    state = report.get("state", "")
-    outcome = OUTCOME.get(state, "failed")
-    if not report and status.get("inbox_state") == "processed":
-        outcome = "pushed" if not status.get("replies_due") else "failed"
     return {
         "external_id": item.external_id,
         "channel": item.channel,
-        "outcome": outcome,
+        "outcome": outcome_of(status),
         "reference": report.get("reference"),
         "tracking_number": report.get("tracking_number") or None,
         "duplicate_of": duplicate_refs.get(report.get("duplicate_of") or 0),

@@ -33,7 +33,16 @@ KEYS = {
     "kelurahan_code",
     "category",
 }
-OUTCOMES = {"pushed", "needs_review", "needs_info", "duplicate", "rejected", "failed"}
+OUTCOMES = {
+    "pushed",
+    "needs_review",
+    "needs_info",
+    "duplicate",
+    "rejected",
+    "answered",
+    "held",
+    "failed",
+}
 
 
 def test_sample_replay_prints_one_outcome_per_valid_line(tmp_path: Path) -> None:
