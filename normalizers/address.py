@@ -14,12 +14,14 @@ from normalizers.address_detail import (
     ascii_fold,
     landmark,
     rt_rw,
+    street_name,
     streets,
     tokenize,
 )
 from normalizers.address_fuzzy import PLACE_PREPS, free_typos, marked_typos, refined
 from normalizers.address_score import decide
 from normalizers.area import AreaMatch
+from normalizers.street_words import is_number, lookup_words
 
 # A word after an area name that makes it a street or a part of town, not the kelurahan
 # ("Kali Baru Timur, Kapuk" is a street in Kapuk; "Pasar Minggu Raya" is a road).
@@ -180,14 +182,61 @@ def _typo_mentions(words: list[str], breaks: set[int], exact: list[Mention]) -> 
     return [Mention(t.start, t.end, t.codes, t.marker, fuzzy=True) for t in typos]
 
 
+# Words after a number that make it a count, not a street's number ("Tebet 3 hari").
+COUNTED = frozenset(
+    """hari minggu bulan tahun jam menit detik meter m cm km kali titik rumah orang kk unit buah
+    x persen rt rw lampu tiang pohon motor mobil truk hr bln thn mgg org""".split()  # noqa: SIM905
+)
+
+
+def _unmarked_street(
+    mentions: list[Mention], words: list[str], raw: list[str], breaks: set[int], spans: list[range]
+) -> str:
+    """'mangga besar 13', 'Petamburan III', 'cempaka putih raya': an area name with a number or
+    Raya, written without 'Jl.', is the street named after the area; '' when there is none."""
+    ends = {m.end: m for m in mentions if m.codes}
+    for m in mentions:
+        n = m.end
+        if not _grown_into_street(m, words, raw, breaks, spans):
+            continue
+        start = m.start  # "cempaka putih tengah 2": names read as two areas make one street
+        while start in ends and start not in breaks and not ends[start].marker:
+            start = ends[start].start
+        if start == m.start and m.common_word:
+            continue  # "tengah 2" alone is no street
+        return street_name(raw[start : n + 1])
+    return ""
+
+
+def _grown_into_street(
+    m: Mention, words: list[str], raw: list[str], breaks: set[int], spans: list[range]
+) -> bool:
+    """Whether a Raya or a street number (not a count: "Tebet 3 hari") follows the area name."""
+    n = m.end
+    if (
+        not m.codes
+        or m.marker
+        or n >= len(words)
+        or n in breaks
+        or any(m.start in span for span in spans)
+        or all(len(code) <= 5 for code in m.codes)  # a kota: "Jakbar 2"
+    ):
+        return False
+    if words[n] == "raya":
+        return True
+    after = words[n + 1] if n + 1 < len(words) and n + 1 not in breaks else ""
+    return is_number(words[n], raw[n]) and after not in COUNTED and not after.isdigit()
+
+
 def parse_address(text: str) -> AreaMatch:
     """The Jakarta area a complaint is about; says so when there is none or it lies outside."""
     folded = ascii_fold(text)
     lowered = folded.lower()
     words, raw, breaks, joined = tokenize(folded)
-    mentions = _exact_mentions(words, breaks)
+    mentions = _exact_mentions(lookup_words(words), breaks)  # "Jl Pegangsaan 2", "Pd. Bambu"
     mentions += _typo_mentions(words, breaks, mentions)
     street, spans = streets(words, raw, breaks, _area_spans(mentions, words, raw))
+    street = street or _unmarked_street(mentions, words, raw, breaks, spans)
     for m in mentions:
         m.common_word = m.common_word and not _listed(m, raw, breaks, spans)
     starts = {m.start for m in mentions}

@@ -6,6 +6,14 @@ import re
 import unicodedata
 
 from normalizers import gazetteer as gz
+from normalizers.street_words import (
+    CLOSERS,
+    DOTTED_SHORT,
+    ends_name,
+    is_number,
+    qualifier,
+    spelled_out,
+)
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+|-|[,;:!?()\n]|\.(?=\s|$)")
 # Words written with a dot that does not end anything ("Jl. Kenari", "Kel. Cideng").
@@ -31,6 +39,9 @@ HONORIFICS = {
     "kol": "Kol.",
     "kapt": "Kapt.",
     "mr": "Mr.",
+    "tb": "TB",  # Jl. TB Simatupang, Jl. MT Haryono, Jl. KS Tubun: initials signs write together
+    "mt": "MT",
+    "ks": "KS",
 }
 KEL_MARKERS = frozenset({"kel", "kelurahan", "kelurhan", "kelrahan", "klurahan", "desa", "kelurah"})
 KEC_MARKERS = frozenset({"kec", "kecamatan", "kecamtan", "kecamatn", "kcm"})
@@ -54,6 +65,10 @@ STREET_STOP = (
 # Lower-case words that still belong to a capitalised street name ("Jl. Kebon Jeruk raya").
 STREET_TAIL = frozenset({"raya", "dalam", "utara", "selatan", "barat", "timur", "tengah", "baru"})
 MAX_STREET_WORDS = 5
+# Words that name no street alone: "di jalan raya", "pinggir jalan tol" are any big road.
+GENERIC_STREET = frozenset(
+    {"raya", "utama", "besar", "kecil", "tol", "umum", "protokol", "lingkungan", "setapak"}
+)
 # First words of streets named after the area they run to or through ("Jl. Raya Pasar Minggu").
 STREET_HEADS = frozenset(
     """raya inspeksi boulevard arteri lingkar tol kali danau situ taman pasar terusan stasiun
@@ -100,7 +115,12 @@ def ascii_fold(text: str) -> str:
 def _abbreviation(word: str) -> bool:
     """A dot after this word abbreviates it: 'Jl.', 'Kel.', 'H.', 'Dr.', initials ('S. Parman')."""
     low = word.lower()
-    return low in ABBREVIATED or low in HONORIFICS or (len(word) == 1 and word.isupper())
+    return (
+        low in ABBREVIATED
+        or low in HONORIFICS
+        or low in DOTTED_SHORT
+        or (len(word) == 1 and word.isupper())
+    )
 
 
 def tokenize(folded: str) -> tuple[list[str], list[str], set[int], set[int]]:
@@ -124,21 +144,28 @@ def _street_end(
 ) -> int:
     """Index just after the street name that begins at `start`.
 
-    The name stops at punctuation, at a word that cannot be part of it, at an area name that
-    follows two or more name words not ending in another area name ("Jl. Rawa Malang Semper
-    Timur": the kelurahan comes after the street) and, in a capitalised name, at a lower-case word
+    The name stops at punctuation, at a word that cannot be part of it (a stop word; written in
+    lower case, a complaint word, verb or English function word: "jl benhil raya mampet",
+    "Jalan Sabang is full"), after Raya/Dalam or its number unless a direction or number follows
+    ("Jl. Kembangan Raya Selatan", "Jl. Tebet Dalam IV"), at an area name that follows two or
+    more name words not ending in another area name ("Jl. Rawa Malang Semper Timur": the
+    kelurahan comes after the street) and, in a capitalised name, at a lower-case word
     ("Jl. Rawa Malang udah ...").
     """
     capitalised = raw[start][:1].isupper()
+    closed = False
     j = start
     while j < len(words) and j - start < MAX_STREET_WORDS and words[j] not in STREET_STOP:
-        if j > start and j in breaks:
+        if j > start and j in breaks or ends_name(words[j], raw[j]):
+            break
+        if closed and not qualifier(words[j], raw[j]):
             break
         if j in areas and _area_follows(words, start, j, areas):
             break
         lower = raw[j][:1].islower() and words[j] not in STREET_TAIL
         if capitalised and lower and j - start >= 2:
             break
+        closed = closed or j > start and (words[j] in CLOSERS or is_number(words[j], raw[j]))
         j += 1
     return j
 
@@ -148,9 +175,15 @@ def _area_follows(words: list[str], start: int, j: int, areas: dict[int, int]) -
     if j - start >= 2:
         return j not in areas.values()  # but "Jl. Raya Cakung Cilincing" runs between two areas
     # One word in: "Jl. Pemuda Rawamangun", "Jl. Otista Bidara Cina", but not "Jl. Raya Condet",
-    # "Jl. Danau Sunter" (named after the area) nor "Jl. Warung Jati" (an everyday word).
+    # "Jl. Danau Sunter" (named after the area), "Jl. Warung Jati" (an everyday word) nor
+    # "Gg. Kramat Kwitang" (an everyday-word area name joined to another: Kramat Sentiong ...).
     name = "".join(words[j : areas[j]])
-    return j - start == 1 and words[start] not in STREET_HEADS and name not in gz.COMMON_WORD_NAMES
+    return (
+        j - start == 1
+        and words[start] not in STREET_HEADS
+        and name not in gz.COMMON_WORD_NAMES
+        and words[start] not in gz.COMMON_WORD_NAMES
+    )
 
 
 def _label(marker: str) -> str:
@@ -160,9 +193,12 @@ def _label(marker: str) -> str:
 
 
 def _title(word: str) -> str:
+    """A word of a street name as signs write it: titles with their dot, short capitals kept."""
     if word.lower() in HONORIFICS:
         return HONORIFICS[word.lower()]
-    return word if word.isupper() and len(word) <= 4 else word.capitalize()
+    if word.isupper() and len(word) <= 4 or is_number(word.lower(), word):
+        return word.upper()  # "Jl. KS Tubun", "Petamburan III", "Jl. Anggrek 2A"
+    return word.capitalize()
 
 
 def streets(
@@ -176,15 +212,24 @@ def streets(
         if w not in STREET_MARKERS or i + 1 >= len(words) or i + 1 in breaks:
             continue
         if w in SPELLED_MARKERS and not (
-            raw[i + 1][0].isupper() or words[i + 1] in {"raya", "tol"}
+            raw[i + 1][0].isupper() or words[i + 1] in {"raya", "tol"} or i + 1 in areas
         ):
-            continue  # "jalan rusak", "lampu jalan mati": the common noun, not a street name
+            continue  # "jalan rusak", "lampu jalan mati": the common noun ("jalan kemang" is not)
         j = _street_end(words, raw, breaks, i + 1, areas)
-        if j > i + 1:
-            spans.append(range(i + 1, j))
-            if not first:
-                first = f"{_label(w)} {' '.join(_title(x) for x in raw[i + 1 : j])}"
+        if all(words[k] in GENERIC_STREET for k in range(i + 1, j)):
+            continue  # "pinggir jalan raya": any big road, no name (also when nothing is left)
+        spans.append(range(i + 1, j))
+        if not first:
+            first = f"{_label(w)} {street_name(raw[i + 1 : j])}"
     return first, spans
+
+
+def street_name(written: list[str]) -> str:
+    """The words of a street name as signs write them: 'benhil raya' -> 'Bendungan Hilir Raya',
+    'Gn. Sahari' -> 'Gunung Sahari', 'P. Jayakarta' -> 'Pangeran Jayakarta', 'KH. Mas Mansyur'."""
+    return " ".join(
+        " ".join(spelled_out(word, k == 0) or [_title(word)]) for k, word in enumerate(written)
+    )
 
 
 def rt_rw(lowered: str) -> str:

@@ -47,7 +47,11 @@ def test_lower_case_chatter_after_a_capitalised_street_is_cut() -> None:
     ("text", "street", "kelurahan"),
     [
         ("lampu PJU di Jl. Pemuda Rawamangun depan sekolah mati", "Jl. Pemuda", "Rawamangun"),
-        ("macet parah di Jl. Otista Bidara Cina tiap sore", "Jl. Otista", "Bidara Cina"),
+        (
+            "macet parah di Jl. Otista Bidara Cina tiap sore",
+            "Jl. Otto Iskandardinata",
+            "Bidara Cina",
+        ),
     ],
 )
 def test_kelurahan_right_after_a_one_word_street(text: str, street: str, kelurahan: str) -> None:
