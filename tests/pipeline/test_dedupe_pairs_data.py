@@ -96,7 +96,7 @@ def test_untuned_sets_are_apart_from_the_earlier_ones(
 
 @pytest.mark.parametrize(
     ("path", "min_rows", "min_per_kind"),
-    [(HOLDOUT_FILE, 100, 8), (FRESH_FILE, 80, 8)],
+    [(HOLDOUT_FILE, 100, 8), (FRESH_FILE, 150, 12)],
     ids=["holdout", "fresh"],
 )
 def test_untuned_sets_are_balanced_enough_to_report_per_kind(
