@@ -212,9 +212,12 @@ def streets(
         if w not in STREET_MARKERS or i + 1 >= len(words) or i + 1 in breaks:
             continue
         if w in SPELLED_MARKERS and not (
-            raw[i + 1][0].isupper() or words[i + 1] in {"raya", "tol"} or i + 1 in areas
+            raw[i + 1][0].isupper()
+            or words[i + 1] in {"raya", "tol"}
+            or words[i + 1] in HONORIFICS
+            or i + 1 in areas
         ):
-            continue  # "jalan rusak", "lampu jalan mati": the common noun ("jalan kemang" is not)
+            continue  # "jalan rusak", "lampu jalan mati": a common noun; not "jalan kemang/kh .."
         j = _street_end(words, raw, breaks, i + 1, areas)
         if all(words[k] in GENERIC_STREET for k in range(i + 1, j)):
             continue  # "pinggir jalan raya": any big road, no name (also when nothing is left)

@@ -25,22 +25,23 @@ def _area_words() -> frozenset[str]:
 AREA_WORDS = _area_words()
 
 
-def _load() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
-    """(@end words minus area words, short form -> the words street signs write)."""
+def _load() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, ...]]]:
+    """(@end words minus area words, @keep words, short form -> the words street signs write)."""
     ends: set[str] = set()
+    keep: set[str] = set()
     spelled: dict[str, tuple[str, ...]] = {}
     for line in WORDS_FILE.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         head, _, rest = line.partition(":")
-        if head == "@end":
-            ends.update(rest.split())
+        if head in {"@end", "@keep"}:
+            (ends if head == "@end" else keep).update(rest.split())
         else:
             spelled[head.strip()] = tuple(rest.split())
-    return frozenset(ends - AREA_WORDS), spelled
+    return frozenset(ends - AREA_WORDS), frozenset(keep | AREA_WORDS), spelled
 
 
-END_WORDS, SPELLED_OUT = _load()
+END_WORDS, KEEP_WORDS, SPELLED_OUT = _load()
 # Short forms written with a dot that does not end the sentence ("Jl. Gn. Sahari", "Pd. Bambu").
 DOTTED_SHORT = frozenset(k for k in SPELLED_OUT if len(k) <= 3)
 # Digits read as the number words of area names: "Pegangsaan 2", "Jembatan 5", "Duren 3".
@@ -72,13 +73,14 @@ def qualifier(word: str, raw: str) -> bool:
 
 
 def ends_name(word: str, raw: str) -> bool:
-    """A word written in lower case that is no part of a street name: complaint words, verbs,
-    chat and English function words, '-nya' forms ("jalannya"), doubled words ("bolong2")."""
-    if not raw[:1].islower() or word in AREA_WORDS:
+    """A word written in lower case that is no part of a street name: complaint words, verbs
+    (passive "di-" ones too: "dipake"), chat and English function words, '-nya' forms
+    ("jalannya"), doubled words ("bolong2")."""
+    if not raw[:1].islower() or word in KEEP_WORDS:
         return False
     return (
         word in END_WORDS
-        or (len(word) > 5 and word.endswith("nya"))
+        or (len(word) > 5 and (word.endswith("nya") or word.startswith("di")))
         or bool(_REDUPLICATED.fullmatch(word))
     )
 
