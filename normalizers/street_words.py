@@ -53,7 +53,7 @@ NUMBER_WORDS = dict(
     )
 )
 # A street's number: "13", "2A", Roman "IV", "xiii" (I-XXIX; a lone i/v/x only in capitals).
-_DIGITS = re.compile(r"\d{1,2}[a-z]?")
+_DIGITS = re.compile(r"\d{1,2}[a-f]?")  # "2A"; not "2x" (twice)
 _ROMAN = re.compile(r"x{0,2}(?:ix|iv|v?i{0,3})")
 _REDUPLICATED = re.compile(r"[a-z]{3,}2")  # chat "bolong2", "ujan2": a doubled common word
 QUALIFIERS = frozenset({"utara", "selatan", "barat", "timur", "tengah", "raya", "dalam"})
