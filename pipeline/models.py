@@ -78,7 +78,10 @@ class InboxMessage(SQLModel, table=True):
     """One raw message as a connector received it, unique on (channel, external_id)."""
 
     __tablename__ = "inbox_message"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbox_channel_external"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_inbox_channel_external"),
+        Index("ix_inbox_state_updated", "state", "updated_at"),  # the sweeper, oldest first
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32, index=True)
@@ -127,6 +130,7 @@ class Report(SQLModel, table=True):
         Index("ix_report_place_any", "place_key", "created_at"),
         Index("ix_report_geo", "geo_cell", "category", "created_at"),
         Index("ix_report_sla", "state", "crm_status", "state_changed_at"),
+        Index("ix_report_state_updated", "state", "updated_at"),  # the sweeper, oldest first
     )
 
     id: int | None = Field(default=None, primary_key=True)
