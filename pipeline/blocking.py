@@ -35,7 +35,8 @@ OWN_LIMIT = 20  # a citizen's own open reports looked at
 
 #: The columns scoring reads (full rows would also decode every normalizer JSON).
 COLUMNS = (
-    "id, reference, tracking_number, lat, lon, category, kelurahan_code, problem, street_key, "
+    "id, reference, tracking_number, lat, lon, category, kelurahan_code, kecamatan_code, "
+    "problem, street_key, place_key, "
     # The raw text only for rows stored before their keys were (migration 0005).
     "CASE WHEN problem IS NULL THEN description END AS description, "
     "CASE WHEN problem IS NULL THEN address_text END AS address_text, "

@@ -41,6 +41,9 @@ from pipeline.models import Attachment, Report
 #: problem).
 SAME_PHOTO_BITS = 6
 SIMILAR_PHOTO_BITS = 12
+#: The street agreement that one shared place key stands for: the same street (score's +0.1),
+#: short of a full name (a landmark's first word, or an RW, is a coarser place than a street).
+PLACE_KEY_AGREEMENT = 0.9
 
 __all__ = [
     "CLOSED_CRM_STATUS",
@@ -98,9 +101,13 @@ def score(
     street: float | None = None,
     photo_bits: int | None = None,
     same_category: bool = True,
-    same_kelurahan: bool = True,
+    area: str = "kelurahan",
 ) -> float:
-    """Combine the evidence: text first; street, distance, photo, category and area move it."""
+    """Combine the evidence: text first; street, distance, photo, category and area move it.
+
+    area: "kelurahan" (both in one kelurahan), "kecamatan" (one kecamatan, one side's
+    kelurahan unknown) or "other" (two kelurahan, or nothing known).
+    """
     combined = text
     if dist is None and street is not None:  # two named streets (pins, when there, say more)
         combined = combined + 0.1 if street >= 0.9 else combined * (0.6 if street < 0.75 else 1)
@@ -116,8 +123,10 @@ def score(
     if photo_bits is not None and photo_bits <= SIMILAR_PHOTO_BITS:
         combined += 0.25 if photo_bits <= SAME_PHOTO_BITS else 0.1
     combined = min(1.0, combined) * (1 if same_category else 0.95)
-    if dist is None and not same_kelurahan:  # a long street, two (or unknown) kelurahan
-        combined *= 0.8  # at most the middle band: an admin looks
+    if dist is None and area == "kecamatan":  # the kelurahan unread on one side
+        combined = min(combined, 0.8)  # at most the middle band: an admin looks
+    elif dist is None and area != "kelurahan":  # a long street, two (or unknown) kelurahan
+        combined *= 0.8
     return round(combined, 4)
 
 
@@ -157,14 +166,18 @@ def candidates(
     rows = blocked_rows(session, report, settings)
     if not rows:
         return []
-    texts = similarity.text_scores(_problem(report), [_problem(r) for r in rows])
+    ours_problem = _problem(report)
+    texts = similarity.text_scores(ours_problem, [_problem(r) for r in rows])
     photos = _photo_hashes(session, [report.id or 0, *(r.id for r in rows)], report)
     ours = _Ours(
         report.lat,
         report.lon,
+        ours_problem,
         _street_key(report),
+        report.place_key or "",
         report.category,
         report.kelurahan_code,
+        report.kecamatan_code,
         photos.get(report.id or 0, []),
     )
     floor = settings.review_above - _best_bonus(ours)
@@ -201,9 +214,12 @@ class _Ours:
 
     lat: float | None
     lon: float | None
+    problem: str
     street_key: str
+    place_key: str
     category: str
     kelurahan_code: str
+    kecamatan_code: str
     photos: list[str]
 
 
@@ -212,21 +228,48 @@ def _candidate(ours: _Ours, row: Any, text: float, photos: dict[int, list[str]])
     if ours.lat is not None and ours.lon is not None and row.lat is not None:
         dist = distance_m(ours.lat, ours.lon, row.lat, row.lon)
     street = similarity.keys_score(ours.street_key, _street_key(row))
+    if street is None and _same_place_words(ours, row):
+        street = PLACE_KEY_AGREEMENT
     bits = photo_distance(ours.photos, photos.get(row.id, [])) if ours.photos else None
     same_category = row.category == ours.category
-    same_kelurahan = bool(ours.kelurahan_code) and row.kelurahan_code == ours.kelurahan_code
     return Candidate(
         report_id=row.id,
         reference=row.reference,
         tracking_number=row.tracking_number,
         text_score=text,
         distance_m=dist,
-        score=score(text, dist, street, bits, same_category, same_kelurahan),
+        score=score(text, dist, street, bits, same_category, _area(ours, row)),
         photo_distance=bits,
         same_citizen=bool(row.own),
         same_category=same_category,
         same_place=_same_place(street, dist, row.kelurahan_code, ours.kelurahan_code),
     )
+
+
+def _same_place_words(ours: _Ours, row: Any) -> bool:
+    """Place evidence when one side names no street the parser could read.
+
+    The same place key ("depan Perumahan Taman Sunter Agung 2" and "Jl. Taman Sunter Agung
+    II"), or one side's street named among the other's words ("Garbage pile di Kemang Raya"
+    beside "Jl. Kemang Raya": the chat's street was not parsed, so its name stayed a word).
+    """
+    if ours.place_key and ours.place_key == row.place_key:
+        return True
+    theirs = _street_key(row)
+    if bool(ours.street_key) == bool(theirs):
+        return False
+    named, words = (ours.street_key, _problem(row)) if ours.street_key else (theirs, ours.problem)
+    head = similarity.street_head(named)
+    return bool(head) and head in similarity.skeletons(words)
+
+
+def _area(ours: _Ours, row: Any) -> str:
+    """How far the two reports' areas agree (score's `area`)."""
+    if ours.kelurahan_code and row.kelurahan_code == ours.kelurahan_code:
+        return "kelurahan"
+    unread = not ours.kelurahan_code or not row.kelurahan_code
+    same_kecamatan = bool(ours.kecamatan_code) and row.kecamatan_code == ours.kecamatan_code
+    return "kecamatan" if unread and same_kecamatan else "other"
 
 
 def _same_place(street: float | None, dist: float | None, kel_a: str, kel_b: str) -> bool | None:

@@ -124,6 +124,23 @@ def street_key(street: str) -> str:
     return " ".join(w for w in tokens(street) if w not in STREET_WORDS and w not in stop)
 
 
+@lru_cache(maxsize=65_536)
+def street_head(street_key: str) -> str:
+    """The skeleton of a street's first telling word: titles passed over ("haji agus salim"
+    -> "gs"; "kemang utara ii" -> "kmn"); "" when it has none."""
+    skip = skipped_place_words()
+    for word in street_key.split():
+        if len(word) >= 3 and not word.isdigit() and word not in skip:
+            return skeleton(word)
+    return ""
+
+
+@lru_cache(maxsize=65_536)
+def skeletons(problem: str) -> frozenset[str]:
+    """The skeletons of a problem text's words (street_head looked up among them)."""
+    return frozenset(skeleton(word) for word in problem.split())
+
+
 def text_score(problem_a: str, problem_b: str) -> float:
     """0-1 similarity of two problem texts (see text_scores)."""
     return text_scores(problem_a, [problem_b])[0]

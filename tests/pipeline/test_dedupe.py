@@ -56,8 +56,12 @@ def test_distance_between_two_jakarta_landmarks() -> None:
         ({"text": 0.6, "dist": None, "photo_bits": 30}, 0.6),  # another photo says nothing
         ({"text": 0.8, "dist": None, "same_category": False}, 0.76),
         # The same street in another (or an unknown) kelurahan, no pins: review at most.
-        ({"text": 1.0, "dist": None, "street": 1.0, "same_kelurahan": False}, 0.8),
-        ({"text": 1.0, "dist": 20, "same_kelurahan": False}, 1.0),  # pins decide
+        ({"text": 1.0, "dist": None, "street": 1.0, "area": "other"}, 0.8),
+        ({"text": 0.7, "dist": None, "street": 1.0, "area": "other"}, 0.64),
+        ({"text": 1.0, "dist": 20, "area": "other"}, 1.0),  # pins decide
+        # One side's kelurahan unread, the same kecamatan and street: capped, not scaled.
+        ({"text": 1.0, "dist": None, "street": 1.0, "area": "kecamatan"}, 0.8),
+        ({"text": 0.6, "dist": None, "street": 1.0, "area": "kecamatan"}, 0.7),
     ],
 )
 def test_score_weighs_the_evidence(evidence: dict[str, Any], combined: float) -> None:
