@@ -12,30 +12,45 @@ from typing import Annotated
 
 import typer
 
-from intake.crm_cmd import crm_app
-from intake.dead_cmd import dead_app
-from intake.doctor import doctor
-from intake.import_cmd import import_app
-from intake.normalize_cmd import normalize
-from intake.retention_cmd import retention_app
-from intake.stats_cmd import stats
-from intake.users_cmd import users_app
+from intake.lazy import Lazy, lazy_group
+
+# Each imported only when it runs (intake/lazy.py): the CRM core, the admin UI's models and the
+# normalizer cost ~1 s of imports that `intake worker`, `replay` or `db upgrade` never use.
+# The help line is what `intake --help` shows; tests check it against the command's own.
+LAZY = {
+    "normalize": Lazy(
+        "intake.normalize_cmd:normalize",
+        "Normalize complaint texts: Kemendagri area codes, category, OPD, emergency, missing.",
+    ),
+    "doctor": Lazy(
+        "intake.doctor:doctor",
+        "Check settings, database, migrations, broker, CRM core and every enabled channel.",
+    ),
+    "stats": Lazy(
+        "intake.stats_cmd:stats",
+        "Today's intake per channel and state, time to CRM ticket, review queue and SLA.",
+    ),
+    "crm": Lazy("intake.crm_cmd:crm_app", "Officer actions on the embedded CRM core."),
+    "import": Lazy("intake.import_cmd:import_app", "Import reports exported from other systems."),
+    "users": Lazy("intake.users_cmd:users_app", "Admin accounts (review UI, walk-in desks)."),
+    "dead": Lazy(
+        "intake.dead_cmd:dead_app",
+        "Dead letters: failed messages, refused CRM pushes, replies and photos that gave up.",
+    ),
+    "retention": Lazy(
+        "intake.retention_cmd:retention_app",
+        "Retention of personal data (UU 27/2022): see docs/operations.md.",
+    ),
+}
 
 app = typer.Typer(
+    cls=lazy_group(LAZY),
     help="Jakarta CRM intake: multi-channel complaint intake pipeline.",
     no_args_is_help=True,
     add_completion=False,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(crm_app, name="crm")
-app.add_typer(import_app, name="import")
-app.add_typer(users_app, name="users")
-app.command("normalize")(normalize)
-app.add_typer(dead_app, name="dead")
-app.add_typer(retention_app, name="retention")
-app.command("doctor")(doctor)
-app.command("stats")(stats)
 
 SAMPLE = Path(__file__).parent / "samples" / "sample.jsonl"
 Host = Annotated[str, typer.Option(help="Address to listen on.")]

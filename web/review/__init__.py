@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.staticfiles import StaticFiles
+# Starlette's Request (what fastapi re-exports) is light; fastapi itself (~0.2 s, its OpenAPI
+# models) is imported inside the functions: migrations import web.review.models, hence this
+# package, in every `intake` command that opens the database.
+from starlette.requests import Request
 
 from config.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -15,6 +21,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 def build_router(settings: Settings) -> APIRouter:
     """Every admin route under /admin; each request sees the settings the app was built with."""
     # imported here so that `import web.review.models` (migrations) stays light
+    from fastapi import APIRouter, Depends  # noqa: PLC0415
+
     from web.review import (  # noqa: PLC0415
         actions,
         audit,
@@ -38,6 +46,7 @@ def build_router(settings: Settings) -> APIRouter:
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the admin UI to an app: routes, /admin/static, security headers on /admin."""
+    from fastapi.staticfiles import StaticFiles  # noqa: PLC0415
     from starlette.exceptions import HTTPException  # noqa: PLC0415
 
     from web.review.errors import admin_http_errors  # noqa: PLC0415
