@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
+from collections import namedtuple
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import Dialect, bindparam, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from config.settings import TriageSettings
 from pipeline import similarity
-from pipeline.models import AwareDateTime, Report, utcnow
+from pipeline.models import Report, utcnow
 from pipeline.states import ReportState
 
 #: Reports in these states can still absorb a duplicate.
@@ -179,83 +182,149 @@ def _box(lat: float, lon: float) -> dict[str, float]:
     return {"lat0": lat - dlat, "lat1": lat + dlat, "lon0": lon - dlon, "lon1": lon + dlon}
 
 
-def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[str, Any]]:
-    """The SQL of every block the report falls in, and their parameters."""
-    limit, now = settings.max_candidates, utcnow()
-    params: dict[str, Any] = {
-        "rid": report.id or 0,
-        "since": now - timedelta(days=settings.window_days),
-        "kel": report.kelurahan_code,
-        "cat": report.category,
-    }
+@lru_cache(maxsize=1024)
+def _parts(mode: str, related: int, place: bool, kec: bool, cells: int, own: str, limit: int
+           ) -> tuple[str, ...]:  # fmt: skip
+    """The SQL of every block of one shape (_shape), built once: only values change per report."""
     parts = []
-    if report.kelurahan_code and report.category == "lainnya":
-        # No category to go by: the kelurahan's most recent reports of any category.
+    if mode == "any":  # no category to go by: the kelurahan's most recent reports of any
         parts.append(_block("kc", "kelurahan_code = :kel", limit, False))
-    elif report.kelurahan_code:
+    elif mode == "cat":
         parts.append(_block("kc", "kelurahan_code = :kel AND category = :cat", limit, False))
         # One problem is often filed under a neighbouring category (a blocked drain floods the
         # road; the classifier is ~88 % right): their recent reports get a sixth of the limit
         # each, the other categories together a tenth.
-        for n, related in enumerate(RELATED_CATEGORIES.get(report.category, ("lainnya",))):
-            params[f"rel{n}"] = related
+        for n in range(related):
             where = f"kelurahan_code = :kel AND category = :rel{n}"
             parts.append(_block(f"kr{n}", where, _share(limit, 6), False))
         other = "kelurahan_code = :kel AND category != :cat"
         parts.append(_block("ko", other, _share(limit, 10), False))
-    if report.place_key:
-        params["place"] = report.place_key
-        if report.kecamatan_code:
-            # The same street, landmark or RW in the kecamatan, any category: the original in
-            # a busy kelurahan is found when newer reports fill its block, and a street across
-            # a kelurahan border (or a kelurahan misread as its neighbour) still meets them.
-            params["kec"] = report.kecamatan_code
-            where = "kecamatan_code = :kec AND place_key = :place"
-            parts.append(_block("pl", where, _share(limit, 2), False))
+    if kec:
+        # The same street, landmark or RW in the kecamatan, any category: the original in a busy
+        # kelurahan is found when newer reports fill its block, and a street across a kelurahan
+        # border (or a kelurahan misread as its neighbour) still meets them.
+        where = "kecamatan_code = :kec AND place_key = :place"
+        parts.append(_block("pl", where, _share(limit, 2), False))
+    if place:
         # The same street anywhere: a typo in the kelurahan name leaves one report without an
         # area, or resolves it to a namesake elsewhere (Pegangsaan / Pegangsaan Dua).
         parts.append(_block("pa", "place_key = :place", _share(limit, 6), False))
-    if report.lat is not None and report.lon is not None:
-        params |= _box(report.lat, report.lon)
-        box = "lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1"
-        for n, cell in enumerate(near_cells(report.lat, report.lon)):
-            params[f"cell{n}"] = cell
-            # The cell's most recent pins of the category (an index range), then the box.
-            where = f"geo_cell = :cell{n} AND category = :cat"
-            parts.append(_block(f"g{n}", where, _share(limit, 6), False, then=box))
-    if report.contact_id is not None or report.conversation_id:
-        params |= {
-            "own_since": now - timedelta(hours=settings.same_citizen_window_h),
-            "contact": report.contact_id,
-            "channel": report.channel,
-            "conv": report.conversation_id,
-        }
-        same = (
-            "contact_id = :contact"
-            if report.contact_id is not None
-            else "channel = :channel AND conversation_id = :conv"
-        )
+    box = "lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1"
+    for n in range(cells):
+        # The cell's most recent pins of the category (an index range), then the box.
+        where = f"geo_cell = :cell{n} AND category = :cat"
+        parts.append(_block(f"g{n}", where, _share(limit, 6), False, then=box))
+    if own:
+        same = "contact_id = :contact"
+        if own == "conv":
+            same = "channel = :channel AND conversation_id = :conv"
         parts.append(_block("own", same, OWN_LIMIT, True, since="own_since"))
-    return parts, params
+    return tuple(parts)
 
 
-@lru_cache(maxsize=256)
-def _statement(parts: tuple[str, ...]) -> TextClause:
-    """The UNION ALL of the blocks, compiled once per shape (timestamps bound as UTC)."""
-    names = [n for n in ("since", "own_since") if any(f":{n} " in p for p in parts)]
-    stamp = AwareDateTime()
-    return text(" UNION ALL ".join(parts)).bindparams(*(bindparam(n, type_=stamp) for n in names))
+def _plan(report: Report, settings: TriageSettings) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The report's shape (what its blocks' SQL depends on: _parts) and the blocks' values."""
+    kel, cat, now = report.kelurahan_code, report.category, utcnow()
+    mode = "" if not kel else "any" if cat == "lainnya" else "cat"
+    related = RELATED_CATEGORIES.get(cat, ("lainnya",)) if mode == "cat" else ()
+    own = "contact" if report.contact_id is not None else "conv" if report.conversation_id else ""
+    params: dict[str, Any] = {  # names a shape does not use are left out when it runs
+        "rid": report.id or 0, "kel": kel, "cat": cat, "place": report.place_key,
+        "kec": report.kecamatan_code, "contact": report.contact_id, "channel": report.channel,
+        "conv": report.conversation_id, "since": now - timedelta(days=settings.window_days),
+        "own_since": now - timedelta(hours=settings.same_citizen_window_h),
+    }  # fmt: skip
+    params |= {f"rel{n}": related_cat for n, related_cat in enumerate(related)}
+    cells: list[int] = []
+    if report.lat is not None and report.lon is not None:
+        cells = near_cells(report.lat, report.lon)
+        params |= _box(report.lat, report.lon) | {f"cell{n}": c for n, c in enumerate(cells)}
+    place = bool(report.place_key)
+    kec = place and bool(report.kecamatan_code)
+    shape = (mode, len(related), place, kec, len(cells), own, settings.max_candidates)
+    return shape, params
+
+
+def blocks(report: Report, settings: TriageSettings) -> tuple[list[str], dict[str, Any]]:
+    """The SQL of every block the report falls in, and their parameters."""
+    shape, params = _plan(report, settings)
+    return list(_parts(*shape)), params
+
+
+class _Statement(NamedTuple):
+    """The blocks of one shape compiled for one dialect: the driver's SQL and how to bind it."""
+
+    sql: str
+    order: list[str] | None  # the placeholders' names in order for a positional paramstyle
+    stamps: dict[str, Any]  # timestamp name -> the column type's bind processor
+
+
+#: Compiled statements per dialect (an engine's dialect lives as long as the engine).
+_compiled: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Statement]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _statement(dialect: Dialect, parts: tuple[str, ...]) -> _Statement:
+    """The UNION ALL of the blocks compiled with the connection's dialect, once per shape.
+
+    Compiling renders the driver's paramstyle (sqlite3: qmark; psycopg: pyformat, with a
+    timestamptz cast) and the positional order (SQLCompiler.positiontup). Timestamps are bound
+    as SQLAlchemy binds them: the column type's TypeEngine.dialect_impl(dialect).bind_processor
+    (docs.sqlalchemy.org/en/20/core/type_api.html); SQLite stores naive UTC text with
+    microseconds, PostgreSQL gets the aware datetime.
+    """
+    cache = _compiled.setdefault(dialect, {})
+    if (found := cache.get(parts)) is None:
+        sql = " UNION ALL ".join(parts)
+        stamp = Report.__table__.c.created_at.type  # type: ignore[attr-defined]
+        stamped = [n for n in ("since", "own_since") if f":{n} " in sql]
+        clause = text(sql).bindparams(*(bindparam(n, type_=stamp) for n in stamped))
+        compiled = clause.compile(dialect=dialect)
+        processors = {n: stamp.dialect_impl(dialect).bind_processor(dialect) for n in stamped}
+        stamps = {n: f for n, f in processors.items() if f is not None}
+        order = list(compiled.positiontup or ()) if compiled.positional else None
+        found = cache[parts] = _Statement(compiled.string, order, stamps)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _row_type(names: tuple[str, ...]) -> Any:
+    """A light row with attribute access (row.id, row.own) for one result's columns."""
+    return namedtuple("BlockedRow", names)  # noqa: PYI024 - names known only at run time
 
 
 def blocked_rows(session: Session, report: Report, settings: TriageSettings) -> list[Any]:
-    """Rows of every block (COLUMNS + `own`), once each; `own` rows are the citizen's own."""
-    parts, params = blocks(report, settings)
-    if not parts:
+    """Rows of every block (COLUMNS + `own`), once each; `own` rows are the citizen's own.
+
+    Run on the DBAPI cursor of the session's connection, in its transaction: SQLAlchemy's
+    per-call and per-row result handling cost more than the query itself (bench/dedupe.py).
+    "Working with the DBAPI cursor directly": docs.sqlalchemy.org/en/20/core/connections.html
+    """
+    shape, params = _plan(report, settings)
+    if not (parts := _parts(*shape)):
         return []
-    statement = _statement(tuple(parts))
-    used = {k: v for k, v in params.items() if f":{k}" in statement.text}
+    connection = session.connection()
+    dialect, statement = connection.dialect, _statement(connection.dialect, parts)
+    values: Any = params | {n: bind(params[n]) for n, bind in statement.stamps.items()}
+    if statement.order is not None:  # qmark; named styles ignore the names they do not use
+        values = [values[n] for n in statement.order]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement.sql, values)
+        make = _row_type(tuple(c[0] for c in cursor.description))._make
+        fetched = cursor.fetchall()
+    except dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy would (sqlalchemy.exc)
+        gone = dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+        if gone:
+            connection.invalidate(exc)
+        # Parameters hidden: they hold the citizen's conversation (a phone number).
+        base = dialect.loaded_dbapi.Error
+        raise DBAPIError.instance(statement.sql, None, exc, base, True, gone, dialect) from exc
+    finally:
+        cursor.close()
     rows: dict[int, Any] = {}
-    for row in session.connection().execute(statement, used):
+    for row in map(make, fetched):
         if row.id not in rows or row.own:
             rows[row.id] = row
     return list(rows.values())

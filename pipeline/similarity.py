@@ -166,8 +166,9 @@ def street_score(street_a: str, street_b: str) -> float | None:
     return keys_score(street_key(street_a), street_key(street_b))
 
 
+@lru_cache(maxsize=65_536)
 def keys_score(a: str, b: str) -> float | None:
-    """street_score of two street_key values."""
+    """street_score of two street_key values (cached: the same streets meet again and again)."""
     if min(len(a), len(b)) < 4:  # "Jl. H" (a cut-off "Jl. H. Dogol"): too little to compare
         return None
     a, b = street_signature(a), street_signature(b)
@@ -187,8 +188,7 @@ _DIRECTIONS = ("utara", "selatan", "barat", "timur", "dalam")
 
 def _qualifiers(signature: str) -> frozenset[str]:
     """The numbers and directions of a street signature."""
-    directions = {skeleton(w) for w in _DIRECTIONS}
-    return frozenset(w for w in signature.split() if w.isdigit() or w in directions)
+    return frozenset(w for w in signature.split() if w.isdigit() or w in _DIRECTION_SKELETONS)
 
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7"}
@@ -219,3 +219,7 @@ def skeleton(word: str) -> str:
     word = re.sub(r"(.)\1+", r"\1", word)
     word = word[:-1] if word.endswith("ng") else word[:-1] + "k" if word.endswith("g") else word
     return word[:1] + re.sub("[aeiou]", "", word[1:])
+
+
+#: The directions as street_signature writes them ("utr", "sltn", ...), for _qualifiers.
+_DIRECTION_SKELETONS = frozenset(skeleton(w) for w in _DIRECTIONS)
