@@ -64,6 +64,8 @@ def list_cmd(
 
 def _run_steps(steps: list, settings: object) -> None:
     """Send the re-enqueue steps; without Redis, work them here before exiting."""
+    if not steps:
+        return
     from pipeline import enqueue  # noqa: PLC0415
     from pipeline.broker import get_broker, is_in_process, start_worker  # noqa: PLC0415
 
@@ -113,7 +115,8 @@ def drop_cmd(
     from pipeline import deadletters  # noqa: PLC0415
     from pipeline.db import session_scope  # noqa: PLC0415
 
-    bootstrap()
+    settings = bootstrap()
+    steps: list = []
     for row_id in ids:
         try:
             with session_scope() as session:
@@ -122,3 +125,5 @@ def drop_cmd(
             console.print(f"[red]{exc}")
             raise typer.Exit(2) from None
         console.print(f"{kind} {row_id}: " + ("dropped" if dropped else "not dead (left alone)"))
+        steps += dropped.steps  # a dropped push's notice to its citizen
+    _run_steps(steps, settings)

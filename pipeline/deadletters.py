@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,6 +58,18 @@ class DeadLetter:
     since: datetime
     report_id: int | None = None
     reference: str = ""
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """What a drop did: true when the row was dead, and the replies to send after commit."""
+
+    done: bool
+    steps: AfterCommit = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        """True when the row was dead and is dropped now."""
+        return self.done
 
 
 def _inbox_where(kind: str) -> Any:
@@ -255,8 +267,11 @@ def retry(session: Session, kind: str, row_id: int, actor: str) -> AfterCommit:
     return [later(actor_name, row_id)]
 
 
-def drop(session: Session, kind: str, row_id: int, actor: str, note: str = "") -> bool:
-    """Take a dead letter off the list for good (audited); False when it was not dead."""
+def drop(session: Session, kind: str, row_id: int, actor: str, note: str = "") -> Dropped:
+    """Take a dead letter off the list for good (audited); false when it was not dead.
+
+    Run the result's steps after commit: a dropped push tells its citizen (see _drop_push).
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown dead-letter kind {kind!r}; one of {', '.join(KINDS)}")
     if kind == "push":
@@ -281,19 +296,22 @@ def drop(session: Session, kind: str, row_id: int, actor: str, note: str = "") -
             .values(rejected_reason=f"dropped by ops: {note}"[:255])
         )
     if session.execute(stmt).rowcount != 1:
-        return False
+        return Dropped(False)
     _audit(session, actor, "dead_drop", kind, row_id, note)
     log.info("dead_letter_dropped", kind=kind, row_id=row_id)
-    return True
+    return Dropped(True)
 
 
-def _drop_push(session: Session, report_id: int, actor: str, note: str) -> bool:
+def _drop_push(session: Session, report_id: int, actor: str, note: str) -> Dropped:
     """dead -> rejected: ops gave up on what the CRM refused; queues and stats stop counting it.
 
-    The report keeps its reason (crm_rejected); an admin may still reopen it for review.
+    The report keeps its reason (crm_rejected); an admin may still reopen it for review. Its
+    citizen never got a tracking number: on a channel that replies, they are asked to resend.
     """
+    from pipeline.notify import after_drop  # noqa: PLC0415  (notify imports triage and more)
+
     if not transition(session, report_id, ReportState.DEAD, ReportState.REJECTED):
-        return False
+        return Dropped(False)
     session.execute(
         update(_push)
         .where(_push.c.report_id == report_id, _push.c.state == "dead")
@@ -301,5 +319,7 @@ def _drop_push(session: Session, report_id: int, actor: str, note: str) -> bool:
     )
     state = (ReportState.DEAD.value, ReportState.REJECTED.value)
     _audit(session, actor, "dead_drop", "push", report_id, note, state)
-    log.info("dead_letter_dropped", kind="push", row_id=report_id)
-    return True
+    report = session.get(Report, report_id, populate_existing=True)
+    replies = after_drop(session, report) if report is not None else []
+    log.info("dead_letter_dropped", kind="push", row_id=report_id, replies=sum(map(bool, replies)))
+    return Dropped(True, [later("send_reply", oid) for oid in replies if oid])

@@ -125,6 +125,20 @@ def after_push(session: Session, report: Report) -> list[int | None]:
     return ids
 
 
+def after_drop(session: Session, report: Report) -> list[int | None]:
+    """Ops dropped a report the CRM refused: its citizen, and those who joined it, may resend.
+
+    None of them has a tracking number (they were told one would follow), so silence would
+    leave them waiting for good. The same citizen repeating themselves hears it once.
+    """
+    joined = session.exec(select(Report).where(Report.duplicate_of == report.id)).all()
+    return [
+        _reply(session, r, "push_dropped", replies.render("push_dropped", reference=r.reference))
+        for r in [report, *joined]
+        if r is report or "same_citizen" not in r.reasons
+    ]
+
+
 def follower_inboxes(session: Session, report: Report) -> list[InboxMessage]:
     """The first messages of everyone following a report, the reporter first."""
     ids = [report.inbox_message_id] + list(

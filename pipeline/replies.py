@@ -66,6 +66,11 @@ TEMPLATES: dict[str, Template] = {
         "Selamat datang di layanan pengaduan Pemprov DKI Jakarta (CRM). Ceritakan masalahnya, "
         "sertakan alamat lengkap dan foto. Cek laporan: STATUS <nomor>."
     ),
+    # Ops dropped a report the CRM refused (pipeline/deadletters.py): it will never get a number.
+    "push_dropped": Template(
+        "Mohon maaf, laporan Anda (ref. $reference) belum dapat kami teruskan ke petugas. "
+        "Silakan kirim ulang laporan Anda."
+    ),
     "rate_limited": Template(
         "Mohon maaf, pesan Anda terlalu banyak dalam waktu singkat. Silakan coba lagi nanti."
     ),

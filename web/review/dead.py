@@ -132,5 +132,8 @@ def drop(
         raise HTTPException(422, "a note saying why is required")
     with session_scope() as session:
         dropped = deadletters.drop(session, kind, row_id, actor(user), note.strip())
-    log.info("dead_letter_page_drop", kind=kind, row_id=row_id, user_id=user.id, dropped=dropped)
+    enqueue.run(dropped.steps)  # a dropped push's notice to its citizen, once committed
+    log.info(
+        "dead_letter_page_drop", kind=kind, row_id=row_id, user_id=user.id, dropped=bool(dropped)
+    )
     return _answer(request, kind, row_id, "dropped" if dropped else "gone")
