@@ -50,18 +50,18 @@ def test_distance_between_two_jakarta_landmarks() -> None:
         ({"text": 0.8, "dist": 120.0}, 0.9),
         ({"text": 0.8, "dist": 500.0}, 0.6),
         ({"text": 0.8, "dist": 1_500.0}, 0.4),
-        ({"text": 0.8, "dist": None, "street": 1.0}, 0.9),  # the same street named
+        ({"text": 0.8, "dist": None, "street": 1.0}, 0.95),  # the same street named
         ({"text": 0.8, "dist": None, "street": 0.4}, 0.48),  # Jl. Melati vs Jl. Kenanga
         ({"text": 0.6, "dist": None, "photo_bits": 2}, 0.85),  # the same photo forwarded
         ({"text": 0.6, "dist": None, "photo_bits": 30}, 0.6),  # another photo says nothing
         ({"text": 0.8, "dist": None, "same_category": False}, 0.76),
         # The same street in another (or an unknown) kelurahan, no pins: review at most.
         ({"text": 1.0, "dist": None, "street": 1.0, "area": "other"}, 0.8),
-        ({"text": 0.7, "dist": None, "street": 1.0, "area": "other"}, 0.64),
+        ({"text": 0.7, "dist": None, "street": 1.0, "area": "other"}, 0.68),
         ({"text": 1.0, "dist": 20, "area": "other"}, 1.0),  # pins decide
         # One side's kelurahan unread, the same kecamatan and street: capped, not scaled.
         ({"text": 1.0, "dist": None, "street": 1.0, "area": "kecamatan"}, 0.8),
-        ({"text": 0.6, "dist": None, "street": 1.0, "area": "kecamatan"}, 0.7),
+        ({"text": 0.6, "dist": None, "street": 1.0, "area": "kecamatan"}, 0.75),
     ],
 )
 def test_score_weighs_the_evidence(evidence: dict[str, Any], combined: float) -> None:
