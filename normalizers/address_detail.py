@@ -39,6 +39,11 @@ HONORIFICS = {
     "kol": "Kol.",
     "kapt": "Kapt.",
     "mr": "Mr.",
+    # Given names signs abbreviate ("Jl. KH. Moh. Mansyur", "Jl. Moch. Kahfi II")
+    "moh": "Moh.",
+    "moch": "Moch.",
+    "muh": "Muh.",
+    "abd": "Abd.",
     "tb": "TB",  # Jl. TB Simatupang, Jl. MT Haryono, Jl. KS Tubun: initials signs write together
     "mt": "MT",
     "ks": "KS",

@@ -36,6 +36,9 @@ WHOLE_NAMES = [
     ("jl lagoa terusan rusak parah", "Jl. Lagoa Terusan"),
     ("jl pangeran diponegoro dipenuhi pkl", "Jl. Pangeran Diponegoro"),
     ("jl raya bogor km 25 rusak parah", "Jl. Raya Bogor Km 25"),
+    # An abbreviated given name's dot is no full stop.
+    ("Sampah menggunung di Jalan KH Moh. Mansyur, depan pasar", "Jl. KH. Moh. Mansyur"),
+    ("Jalan Moch. Kahfi II berlubang di beberapa titik", "Jl. Moch. Kahfi II"),
 ]
 
 
