@@ -123,7 +123,7 @@ def score(
         if dist < 50:
             combined += 0.2
         elif dist < 150:
-            combined += 0.1
+            combined += 0.15
         elif dist > 1_000:
             combined *= 0.5
         elif dist > NEAR_M:

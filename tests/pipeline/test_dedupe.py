@@ -47,7 +47,7 @@ def test_distance_between_two_jakarta_landmarks() -> None:
     [
         ({"text": 0.8, "dist": None}, 0.8),
         ({"text": 0.8, "dist": 40.0}, 1.0),  # pins 40 m apart
-        ({"text": 0.8, "dist": 120.0}, 0.9),
+        ({"text": 0.8, "dist": 120.0}, 0.95),
         ({"text": 0.8, "dist": 500.0}, 0.6),
         ({"text": 0.8, "dist": 1_500.0}, 0.4),
         ({"text": 0.8, "dist": None, "street": 1.0}, 0.95),  # the same street named
