@@ -6,8 +6,9 @@ busiest kelurahan + category gets hundreds a day), so the blocks are also keyed 
 reports of one problem share: the street or landmark (or RW) in the kecamatan, the map cell of the
 pin, the citizen. The keys are computed once when a report is stored (keys_of) and indexed
 (ix_report_place, ix_report_geo, ix_report_block, ix_report_contact, ix_report_conversation).
-Core statements, not ORM queries: triage runs once per report and the ORM's per-statement
-overhead was most of its time (bench/dedupe.py).
+Not ORM queries, not even Core execution: the SQL is built once per shape of report and run
+on the DBAPI cursor, since SQLAlchemy's per-statement and per-row overhead cost more than the
+query itself (bench/dedupe.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import weakref
 from collections import namedtuple
 from datetime import timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import Dialect, bindparam, text
@@ -312,7 +313,7 @@ def blocked_rows(session: Session, report: Report, settings: TriageSettings) -> 
     cursor = connection.connection.cursor()
     try:
         cursor.execute(statement.sql, values)
-        make = _row_type(tuple(c[0] for c in cursor.description))._make
+        make = partial(tuple.__new__, _row_type(tuple(c[0] for c in cursor.description)))
         fetched = cursor.fetchall()
     except dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy would (sqlalchemy.exc)
         gone = dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)

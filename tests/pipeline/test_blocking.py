@@ -72,9 +72,8 @@ def _through_sqlalchemy(session: Session, report: Report) -> list[dict[str, Any]
     statement = text(" UNION ALL ".join(parts)).bindparams(
         bindparam("since", type_=stamp), bindparam("own_since", type_=stamp)
     )
-    used = {k: v for k, v in params.items() if f":{k} " in statement.text + " "}
     rows: dict[int, dict[str, Any]] = {}
-    for row in session.connection().execute(statement, used):
+    for row in session.connection().execute(statement, params):  # unused names are ignored
         if row.id not in rows or row.own:
             rows[row.id] = dict(row._mapping)
     return list(rows.values())
