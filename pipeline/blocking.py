@@ -110,15 +110,9 @@ def place_key(street_key: str, landmark: str, kelurahan_code: str, rt_rw: str) -
 
 
 def keys_of(
-    description: str,
-    address_text: str,
-    street: str,
-    landmark: str,
-    kelurahan_code: str,
-    rt_rw: str,
-    lat: float | None,
-    lon: float | None,
-) -> dict[str, Any]:
+    description: str, address_text: str, street: str, landmark: str, kelurahan_code: str,
+    rt_rw: str, lat: float | None, lon: float | None,
+) -> dict[str, Any]:  # fmt: skip
     """The dedupe columns of a report (Report.problem, street_key, place_key, geo_cell)."""
     street_key = similarity.street_key(street)
     return {
@@ -129,18 +123,14 @@ def keys_of(
     }
 
 
+#: The columns keys_of reads, in its order.
+_KEY_SOURCES = ("description", "address_text", "street", "landmark", "kelurahan_code", "rt_rw",
+                "lat", "lon")  # fmt: skip
+
+
 def report_keys(report: Any) -> dict[str, Any]:
     """keys_of a stored report, or of a row with its columns (an admin's correction, a rekey)."""
-    return keys_of(
-        report.description,
-        report.address_text,
-        report.street,
-        report.landmark,
-        report.kelurahan_code,
-        report.rt_rw,
-        report.lat,
-        report.lon,
-    )
+    return keys_of(*(getattr(report, name) for name in _KEY_SOURCES))
 
 
 def lock_keys(report: Report) -> list[str]:
