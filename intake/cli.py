@@ -93,11 +93,18 @@ def worker(
     threads: Annotated[int, typer.Option(help="Threads per process.")] = 0,
 ) -> None:
     """Process the queue (needs REDIS_URL; the embedded mode runs its worker inside `run`)."""
-    from intake.runtime import bootstrap, run_worker, stop_on_signals  # noqa: PLC0415
+    from intake.runtime import (  # noqa: PLC0415
+        bootstrap,
+        check_dedupe_keys,
+        run_worker,
+        stop_on_signals,
+    )
 
     settings = bootstrap()
     if not settings.redis_url:
         raise typer.BadParameter("REDIS_URL is not set: without Redis use `intake run`")
+    if not os.environ.get(PARENT_ENV):  # once, not in every child of --processes N
+        check_dedupe_keys(settings)
     if processes > 1:
         _supervise(
             [sys.executable, "-m", "intake", "worker", "--threads", str(threads)],
@@ -225,6 +232,7 @@ def run(
 
     from intake.runtime import (  # noqa: PLC0415
         bootstrap,
+        check_dedupe_keys,
         start_clock,
         start_inprocess_worker,
         stop_on_signals,
@@ -233,6 +241,7 @@ def run(
     from web.app import create_app  # noqa: PLC0415
 
     settings = bootstrap()
+    check_dedupe_keys(settings)
     stop = threading.Event()
     worker_ = start_inprocess_worker(settings) if is_in_process(get_broker(settings)) else None
     loops = start_clock(settings, stop) + _start_pollers(settings, stop)
@@ -342,9 +351,12 @@ def db_rekey(
     all_reports: Annotated[
         bool, typer.Option("--all", help="Every report, not only the open ones.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also reports whose keys are current.")
+    ] = False,
 ) -> None:
-    """Recompute the duplicate-search keys of stored reports (after upgrading, or after editing
-    pipeline/data/complaint_words.txt)."""
+    """Recompute the duplicate-search keys of stored reports whose keys are stale (after
+    upgrading, or after editing pipeline/data/complaint_words.txt)."""
     from rich.progress import Progress  # noqa: PLC0415
 
     from intake.runtime import bootstrap  # noqa: PLC0415
@@ -353,5 +365,9 @@ def db_rekey(
     bootstrap()
     with Progress(transient=True) as bar:
         task = bar.add_task("rekey", total=None)
-        done = rekey(open_only=not all_reports, progress=lambda n: bar.advance(task, n))
+        done = rekey(
+            open_only=not all_reports,
+            progress=lambda n: bar.advance(task, n),
+            stale_only=not force,
+        )
     typer.echo(f"{done} reports rekeyed")

@@ -32,6 +32,20 @@ def bootstrap(*, auto_migrate: bool | None = None) -> Settings:
     return settings
 
 
+def check_dedupe_keys(settings: Settings) -> int:
+    """Open reports whose dedupe keys are stale (pipeline/keys_version.py): the embedded mode
+    recomputes them at once (a small database; nobody runs `intake db rekey` for it), a deployed
+    worker warns, since a large rekey is an operator's call. Returns the stale count found."""
+    from pipeline.rekey import rekey, stale_open_count  # noqa: PLC0415
+
+    stale = stale_open_count()
+    if stale and not settings.database_url:
+        log.info("dedupe_keys_rekeyed", reports=rekey())
+    elif stale:
+        log.warning("dedupe_keys_stale", open_reports=stale, fix="intake db rekey")
+    return stale
+
+
 def stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM and SIGINT ask the loops to finish what they hold and return."""
 

@@ -180,6 +180,7 @@ class Report(SQLModel, table=True):
     problem: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     street_key: str = Field(default="", max_length=255)
     place_key: str = Field(default="", max_length=64)
+    keys_version: str = Field(default="", max_length=16)  # pipeline/keys_version.py
     geo_cell: int | None = Field(default=None, sa_type=BigInteger)
     # The normalizer's full output (missing items, area candidates, flags) that triage reads.
     normalized: dict[str, Any] = _json(nullable=False)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from config.settings import get_settings
 from normalizers import category as categories
 from normalizers import gazetteer
-from pipeline import blocking, dedupe, notify, replies
+from pipeline import blocking, dedupe, keys_version, notify, replies
 from pipeline.completeness import rules_for
 from pipeline.enqueue import AfterCommit, later
 from pipeline.models import AuditAction, CRMPush, Report, ReportFollower, utcnow
@@ -123,6 +123,7 @@ def edit(session: Session, report_id: int, actor: str, **edits: Any) -> AfterCom
         setattr(report, key, value)
     for key, value in blocking.report_keys(report).items():  # derived: not in the audit
         setattr(report, key, value)
+    report.keys_version = keys_version.current()
     report.updated_at = utcnow()
     session.add(report)
     audit(session, report_id, actor, "edit", before, values)

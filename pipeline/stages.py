@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from config.settings import get_settings
 from connectors.contract import InboundMessage, Location
 from normalizers.report import AreaMatch, ReportDraft, build_draft
-from pipeline import blocking, commands, dedupe, replies
+from pipeline import blocking, commands, dedupe, keys_version, replies
 from pipeline.completeness import rules_for
 from pipeline.db import block_lock, insert_for, session_scope
 from pipeline.enqueue import AfterCommit
@@ -164,6 +164,7 @@ def _draft_values(draft: ReportDraft) -> dict[str, Any]:
         draft.lon,
     )
     return keys | {
+        "keys_version": keys_version.current(),
         "description": draft.description,
         "original_text": draft.original_text,
         "language": draft.language,

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from connectors import registry
 from connectors.contract import InboundMessage, Location, OutboundReply, Sender, SendResult
 from normalizers.report import AreaMatch, ReportDraft
-from pipeline import blocking
+from pipeline import blocking, keys_version
 from pipeline.models import InboxMessage, Report, utcnow
 from tests.conftest import PipelineEnv, close_env, make_env
 
@@ -162,6 +162,7 @@ def add_report(
     for key, value in blocking.report_keys(report).items():  # as stages stores them
         if key not in values:
             setattr(report, key, value)
+    report.keys_version = values.get("keys_version", keys_version.current())
     session.add(report)
     session.flush()
     return report

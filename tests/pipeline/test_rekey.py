@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from sqlmodel import select
+from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from intake.cli import app
-from pipeline import blocking
+from intake.runtime import check_dedupe_keys
+from pipeline import blocking, keys_version
 from pipeline.dedupe import candidates
 from pipeline.models import Report
-from pipeline.rekey import rekey
+from pipeline.rekey import rekey, stale_open_count
 from tests.conftest import PipelineEnv
 from tests.pipeline.conftest import add_report
 
@@ -58,3 +60,50 @@ def test_rekey_command_counts_every_report_with_all(pipeline_env: PipelineEnv) -
     assert "3 reports rekeyed" in result.output
     with pipeline_env.session() as session:
         assert all(r.problem is not None for r in session.exec(select(Report)).all())
+
+
+def test_only_reports_keyed_by_other_word_lists_are_rekeyed(pipeline_env: PipelineEnv) -> None:
+    """After an edit of complaint_words.txt, the stored keys of open reports are stale."""
+    with pipeline_env.session() as session:
+        current = add_report(session, "pushed")
+        stale = add_report(session, "needs_review", keys_version="0123456789abcdef")
+        add_report(session, "rejected", keys_version="0123456789abcdef")  # closed: left alone
+        stale.problem = "kata lama"  # what older word lists made of it
+        session.commit()
+        assert current.keys_version == keys_version.current()
+        stale_id = stale.id
+    assert stale_open_count() == 1
+    assert rekey() == 1
+    with pipeline_env.session() as session:
+        stored = session.get(Report, stale_id)
+        assert stored is not None and stored.keys_version == keys_version.current()
+        assert stored.problem == blocking.report_keys(stored)["problem"] != "kata lama"
+    assert stale_open_count() == 0
+    assert rekey() == 0  # nothing left to do
+    assert rekey(stale_only=False) == 2  # --force: every open report
+
+
+def test_the_embedded_mode_rekeys_stale_reports_at_start(pipeline_env: PipelineEnv) -> None:
+    with pipeline_env.session() as session:
+        add_report(session, "pushed", keys_version="")  # stored before migration 0008
+        session.commit()
+    with capture_logs() as logs:
+        assert check_dedupe_keys(pipeline_env.settings) == 1
+    assert stale_open_count() == 0
+    assert [e["event"] for e in logs if e["event"].startswith("dedupe_keys")] == [
+        "dedupe_keys_rekeyed"
+    ]
+
+
+def test_a_deployed_worker_warns_about_stale_keys_and_leaves_them(
+    pipeline_env: PipelineEnv,
+) -> None:
+    with pipeline_env.session() as session:
+        add_report(session, "pushed", keys_version="")
+        session.commit()
+    settings = pipeline_env.settings.model_copy(update={"database_url": "postgresql://ops/db"})
+    with capture_logs() as logs:
+        assert check_dedupe_keys(settings) == 1
+    assert stale_open_count() == 1  # an operator runs `intake db rekey`
+    warning = next(e for e in logs if e["event"] == "dedupe_keys_stale")
+    assert warning["open_reports"] == 1 and warning["fix"] == "intake db rekey"
