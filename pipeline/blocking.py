@@ -136,6 +136,8 @@ def report_keys(report: Any) -> dict[str, Any]:
 def lock_keys(report: Report) -> list[str]:
     """The blocks a report falls in, as advisory-lock names (pipeline.db.block_lock)."""
     keys = [f"kel:{report.kelurahan_code or '-'}"]
+    if report.kecamatan_code:  # the kecamatan's unread-kelurahan block (ku), either side of it
+        keys.append(f"ku:{report.kecamatan_code}")
     if report.place_key:
         keys.append(f"place:{report.place_key}")
     if report.lat is not None and report.lon is not None:
@@ -174,8 +176,8 @@ def _box(lat: float, lon: float) -> dict[str, float]:
 
 
 @lru_cache(maxsize=1024)
-def _parts(mode: str, related: int, place: bool, kec: bool, cells: int, own: str, limit: int
-           ) -> tuple[str, ...]:  # fmt: skip
+def _parts(mode: str, related: int, place: bool, kec: bool, cells: int, own: str, limit: int,
+           unread: bool = False) -> tuple[str, ...]:  # fmt: skip
     """The SQL of every block of one shape (_shape), built once: only values change per report."""
     parts = []
     if mode == "any":  # no category to go by: the kelurahan's most recent reports of any
@@ -190,6 +192,13 @@ def _parts(mode: str, related: int, place: bool, kec: bool, cells: int, own: str
             parts.append(_block(f"kr{n}", where, _share(limit, 6), False))
         other = "kelurahan_code = :kel AND category != :cat"
         parts.append(_block("ko", other, _share(limit, 10), False))
+    if unread:
+        # Open reports of the kecamatan whose kelurahan was never read (an admin's queue: a
+        # typo, a landmark only): the kelurahan blocks cannot meet them. Walks the empty
+        # kelurahan's range of ix_report_block, which holds few open rows.
+        where = "kelurahan_code = '' AND kecamatan_code = :kec"
+        where += " AND category = :cat" if mode == "cat" else ""
+        parts.append(_block("ku", where, _share(limit, 6), False))
     if kec:
         # The same street, landmark or RW in the kecamatan, any category: the original in a busy
         # kelurahan is found when newer reports fill its block, and a street across a kelurahan
@@ -232,7 +241,8 @@ def _plan(report: Report, settings: TriageSettings) -> tuple[tuple[Any, ...], di
         params |= _box(report.lat, report.lon) | {f"cell{n}": c for n, c in enumerate(cells)}
     place = bool(report.place_key)
     kec = place and bool(report.kecamatan_code)
-    shape = (mode, len(related), place, kec, len(cells), own, settings.max_candidates)
+    unread = bool(kel) and bool(report.kecamatan_code)
+    shape = (mode, len(related), place, kec, len(cells), own, settings.max_candidates, unread)
     return shape, params
 
 

@@ -136,6 +136,30 @@ def test_candidates_are_blocked_and_ranked(pipeline_env: PipelineEnv) -> None:
     assert BANDS.review_above <= by_id[next_door.id].score < BANDS.duplicate_above
 
 
+def test_an_open_report_whose_kelurahan_was_never_read_is_found_in_its_kecamatan(
+    pipeline_env: PipelineEnv,
+) -> None:
+    with pipeline_env.session() as session:
+        # In an admin's queue: the citizen named only the kecamatan, no street, no pin.
+        unread = other_citizen(
+            session, "needs_review", kelurahan_code="", street="", lat=None, lon=None
+        )
+        other_kecamatan = other_citizen(
+            session,
+            "needs_review",
+            kelurahan_code="",
+            kecamatan_code="31.71.01",
+            street="",
+            lat=None,
+            lon=None,
+        )
+        session.commit()
+        new = other_citizen(session, "new", lat=None, lon=None)
+        found = {c.report_id: c for c in candidates(session, new)}
+    assert unread.id in found and other_kecamatan.id not in found
+    assert found[unread.id].score < BANDS.duplicate_above  # an admin looks, never a link
+
+
 def test_pin_without_kelurahan_is_blocked_by_geo_cell(pipeline_env: PipelineEnv) -> None:
     with pipeline_env.session() as session:
         near = other_citizen(session, "pushed", lat=-6.1863, lon=106.8297)
