@@ -143,15 +143,12 @@ def lock_keys(report: Report) -> list[str]:
     return keys
 
 
-def _block(
-    name: str, where: str, limit: int, own: bool, since: str = "since", then: str = ""
-) -> str:
-    """One block: an index range in recency order, cut at `limit`, then filtered by `then`."""
+def _block(name: str, where: str, limit: int, own: bool, since: str = "since") -> str:
+    """One block: an index range in recency order, cut at `limit`."""
     # Only fixed fragments and integers are formatted in; every value is a bound parameter.
     sql = f"SELECT * FROM (SELECT {COLUMNS}, {int(own)} AS own FROM report WHERE "  # noqa: S608
     sql += f"created_at >= :{since} AND {_OPEN} AND {where} "
-    sql += f"ORDER BY created_at DESC LIMIT {int(limit)}) AS {name}"
-    return sql + (f" WHERE {then}" if then else "")
+    return sql + f"ORDER BY created_at DESC LIMIT {int(limit)}) AS {name}"
 
 
 def _share(limit: int, part: int) -> int:
@@ -205,9 +202,10 @@ def _parts(mode: str, related: int, place: bool, kec: bool, cells: int, own: str
         parts.append(_block("pa", "place_key = :place", _share(limit, 6), False))
     box = "lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1"
     for n in range(cells):
-        # The cell's most recent pins of the category (an index range), then the box.
-        where = f"geo_cell = :cell{n} AND category = :cat"
-        parts.append(_block(f"g{n}", where, _share(limit, 6), False, then=box))
+        # The cell's most recent pins of the category inside the box (ix_report_geo holds the
+        # pin: the box is tested on index entries, a table row is read only inside it).
+        where = f"geo_cell = :cell{n} AND category = :cat AND {box}"
+        parts.append(_block(f"g{n}", where, _share(limit, 6), False))
     if own:
         same = "contact_id = :contact"
         if own == "conv":

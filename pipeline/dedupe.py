@@ -9,8 +9,8 @@ stays flat however large the history grows):
 - same place: the street's or landmark's first telling words (or the RW) in the kecamatan, any
   category (index ix_report_place): the original in a busy kelurahan, hundreds of reports ago;
 - map cells: with coordinates, the 1-4 cells of ~600 m a point within NEAR_M can lie in, same
-  category, inside a bounding box (index ix_report_geo): pins across a kelurahan border, or a
-  pin with no kelurahan at all;
+  category, their most recent pins inside a bounding box (index ix_report_geo holds the pin):
+  pins across a kelurahan border, or a pin with no kelurahan at all;
 - same citizen: their own open reports of the last same_citizen_window_h hours, any place or
   category (by contact, or by channel + conversation for channels without a contact row).
 

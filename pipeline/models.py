@@ -128,7 +128,7 @@ class Report(SQLModel, table=True):
         Index("ix_report_conversation", "channel", "conversation_id", "created_at"),
         Index("ix_report_place", "kecamatan_code", "place_key", "created_at"),
         Index("ix_report_place_any", "place_key", "created_at"),
-        Index("ix_report_geo", "geo_cell", "category", "created_at"),
+        Index("ix_report_geo", "geo_cell", "category", "created_at", "lat", "lon"),
         Index("ix_report_sla", "state", "crm_status", "state_changed_at"),
         Index("ix_report_state_updated", "state", "updated_at"),  # the sweeper, oldest first
     )
