@@ -51,6 +51,14 @@ def _dead_report_from_whatsapp(env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
     return report
 
 
+@pytest.fixture
+def sender(monkeypatch: pytest.MonkeyPatch) -> RecordingSender:
+    """What the Twilio (WhatsApp) channel is asked to send."""
+    recording = RecordingSender()
+    use_sender(monkeypatch, recording, "twilio")
+    return recording
+
+
 def _drop(report_id: int, note: str = "kategori tidak aktif") -> deadletters.Dropped:
     with session_scope() as session:
         dropped = deadletters.drop(session, "push", report_id, "ops:rina", note)
@@ -59,10 +67,8 @@ def _drop(report_id: int, note: str = "kategori tidak aktif") -> deadletters.Dro
 
 
 def test_dropping_a_refused_push_tells_the_citizen_once(
-    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch, sender: RecordingSender
 ) -> None:
-    sender = RecordingSender()
-    use_sender(monkeypatch, sender, "twilio")
     report = _dead_report_from_whatsapp(pipeline_env, monkeypatch)
     assert sender.sent == []  # a ready report waits for its number: nothing was said yet
 
@@ -79,10 +85,8 @@ def test_dropping_a_refused_push_tells_the_citizen_once(
 
 
 def test_citizens_who_joined_the_dropped_report_hear_it_too(
-    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+    pipeline_env: PipelineEnv, sender: RecordingSender
 ) -> None:
-    sender = RecordingSender()
-    use_sender(monkeypatch, sender, "twilio")
     with pipeline_env.session() as session:
         dead = add_report(session, "dead", reasons=["crm_rejected"])
         joined = add_report(session, "duplicate", duplicate_of=dead.id, reasons=["duplicate"])
@@ -106,10 +110,8 @@ def test_citizens_who_joined_the_dropped_report_hear_it_too(
 
 
 def test_intake_dead_drop_sends_the_reply(
-    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch, sender: RecordingSender
 ) -> None:
-    sender = RecordingSender()
-    use_sender(monkeypatch, sender, "twilio")
     report = _dead_report_from_whatsapp(pipeline_env, monkeypatch)
     result = CliRunner().invoke(
         app, ["dead", "drop", "push", str(report.id), "--note", "kategori tidak aktif"]
