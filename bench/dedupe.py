@@ -1,6 +1,11 @@
 """Dedupe + triage cost against a growing open-report history, and quality on labelled pairs.
 
     uv run python -m bench.dedupe [--sizes 10000,100000,1000000] [--queries 1000]
+                                  [--span-days 30 | --per-day 673]
+
+By default every history is spread over the last 30 days (a stress test: 1M is 50x Jakarta's
+real rate, and a larger history is a denser one); --per-day spreads each at a fixed arrival
+rate instead, so a larger history is an older one (how a deployment grows).
 
 For each size: builds that many open reports in a fresh SQLite file (Core executemany),
 skewed over the 267 kelurahan (Zipf-like: dense kelurahan get more) and the categories, with
@@ -253,6 +258,11 @@ def main(
     sizes: str = typer.Option("10000,100000,1000000", help="history sizes, comma-separated"),
     queries: int = typer.Option(1000, help="new reports triaged at each size"),
     span_days: float = typer.Option(30.0, help="history spread over this many days"),
+    per_day: float = typer.Option(
+        0.0,
+        help="instead: spread each history at this many reports a day (Jakarta: ~673, "
+        "seeds/003), so a larger history is an older one, not a denser one",
+    ),
     seed: int = typer.Option(1708),
 ) -> None:
     """Build each history, triage new reports against it, print the figures."""
@@ -264,7 +274,7 @@ def main(
         table.add_column(col, justify="right")
     results = []
     for size in (int(s) for s in sizes.split(",")):
-        fig = _measure(size, queries, span_days, seed)
+        fig = _measure(size, queries, size / per_day if per_day else span_days, seed)
         results.append(fig)
         times = sorted(fig.times_ms)
         median, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]

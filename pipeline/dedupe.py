@@ -41,7 +41,7 @@ from pipeline.models import Attachment, Report
 #: problem).
 SAME_PHOTO_BITS = 6
 SIMILAR_PHOTO_BITS = 12
-#: The street agreement that one shared place key stands for: the same street (score's +0.1),
+#: The street agreement that one shared place key stands for: the same street (STREET_BONUS),
 #: short of a full name (a landmark's first word, or an RW, is a coarser place than a street).
 PLACE_KEY_AGREEMENT = 0.9
 #: What one named street adds to the text score (no pins). Two citizens of one pothole share
