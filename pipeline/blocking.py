@@ -17,6 +17,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from config.settings import TriageSettings
@@ -31,15 +32,17 @@ CLOSED_CRM_STATUS = "Selesai"
 NEAR_M = 300.0  # how far apart two pins may be and still show one problem
 OWN_LIMIT = 20  # a citizen's own open reports looked at
 
-#: The columns scoring reads (full rows would also decode every normalizer JSON).
+#: The columns scoring reads, all held by the kelurahan indexes (migration 0010), so the
+#: kelurahan blocks are read from an index alone. The raw text of rows stored before their keys
+#: (migration 0005, never rekeyed) is fetched apart (_with_text).
 COLUMNS = (
     "id, reference, tracking_number, lat, lon, category, kelurahan_code, kecamatan_code, "
     "problem, street_key, place_key, "
-    # The raw text only for rows stored before their keys were (migration 0005).
-    "CASE WHEN problem IS NULL THEN description END AS description, "
-    "CASE WHEN problem IS NULL THEN address_text END AS address_text, "
-    "CASE WHEN problem IS NULL THEN street END AS street"
+    "NULL AS description, NULL AS address_text, NULL AS street"
 )
+#: Stored problem words at most this long: they sit in index entries (PostgreSQL's B-tree
+#: entries stop at ~2.7 kB), and a complaint's gist comes first.
+PROBLEM_MAX = 300
 _OPEN = (
     "state IN ({states}) AND crm_status != '{closed}' AND id != :rid"
     # Two reports of one burst, triaged at once, would each see the other still `new` and
@@ -110,11 +113,16 @@ def keys_of(
     """The dedupe columns of a report (Report.problem, street_key, place_key, geo_cell)."""
     street_key = similarity.street_key(street)
     return {
-        "problem": similarity.stored_problem(description, address_text),
+        "problem": _capped(similarity.stored_problem(description, address_text)),
         "street_key": street_key[:255],
         "place_key": place_key(street_key, landmark, kelurahan_code, rt_rw),
         "geo_cell": cell_of(lat, lon) if lat is not None and lon is not None else None,
     }
+
+
+def _capped(problem: str) -> str:
+    """problem cut to PROBLEM_MAX characters at a word boundary."""
+    return problem if len(problem) <= PROBLEM_MAX else problem[: PROBLEM_MAX + 1].rsplit(" ", 1)[0]
 
 
 #: The columns keys_of reads, in its order.
@@ -253,4 +261,24 @@ def blocked_rows(session: Session, report: Report, settings: TriageSettings) -> 
     for row in block_query.fetch(session, parts, params):
         if row.id not in rows or row.own:
             rows[row.id] = row
-    return list(rows.values())
+    return _with_text(session, list(rows.values()))
+
+
+def _with_text(session: Session, rows: list[Any]) -> list[Any]:
+    """Rows stored before their keys (problem NULL) get their raw text, for dedupe to key."""
+    unkeyed = [row.id for row in rows if row.problem is None]
+    if not unkeyed:
+        return rows
+    table = Report.__table__  # type: ignore[attr-defined]
+    query = select(table.c.id, table.c.description, table.c.address_text, table.c.street)
+    texts = {r.id: r for r in session.connection().execute(query.where(table.c.id.in_(unkeyed)))}
+    return [
+        row._replace(
+            description=texts[row.id].description,
+            address_text=texts[row.id].address_text,
+            street=texts[row.id].street,
+        )
+        if row.id in texts
+        else row
+        for row in rows
+    ]

@@ -18,7 +18,7 @@ from pipeline.similarity import WORDS_FILE
 
 #: Bump when the key functions themselves change (similarity.problem_text, street_key,
 #: blocking.place_key), not only their data.
-KEYS_SCHEMA = 1
+KEYS_SCHEMA = 2  # 2: problem words capped at blocking.PROBLEM_MAX
 
 
 @lru_cache(maxsize=1)

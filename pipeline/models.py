@@ -116,14 +116,34 @@ class CitizenContact(SQLModel, table=True):
     last_seen_at: datetime = Field(sa_type=AwareDateTime, default_factory=utcnow)
 
 
+#: What the kelurahan blocks filter on and pipeline/blocking.COLUMNS reads, after each kelurahan
+#: index's range columns: every block row comes from the index alone (migration 0010; in a
+#: 1M-report SQLite file the 30-row kelurahan + category block went 0.24 -> 0.11 ms).
+BLOCK_READS = (
+    "state",
+    "crm_status",
+    "id",
+    "lat",
+    "lon",
+    "kecamatan_code",
+    "problem",
+    "street_key",
+    "place_key",
+    "reference",
+    "tracking_number",
+)
+KELURAHAN_READS = ("category", *BLOCK_READS)
+
+
 class Report(SQLModel, table=True):
     """A complaint as the intake understands it, from first message to CRM ticket."""
 
     __tablename__ = "report"
     __table_args__ = (
         Index("ix_report_state_changed", "state", "state_changed_at"),
-        Index("ix_report_block", "kelurahan_code", "category", "created_at"),
-        Index("ix_report_kelurahan_recent", "kelurahan_code", "created_at"),
+        # Covering (migration 0010): the kelurahan blocks are index-only reads.
+        Index("ix_report_block", "kelurahan_code", "category", "created_at", *BLOCK_READS),
+        Index("ix_report_kelurahan_recent", "kelurahan_code", "created_at", *KELURAHAN_READS),
         Index("ix_report_contact", "contact_id", "created_at"),
         Index("ix_report_conversation", "channel", "conversation_id", "created_at"),
         Index("ix_report_place", "kecamatan_code", "place_key", "created_at"),

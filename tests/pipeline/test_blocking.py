@@ -134,3 +134,25 @@ def test_a_database_error_is_raised_as_sqlalchemy_raises_it(tmp_path: Path) -> N
             blocking.blocked_rows(session, report, SETTINGS)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no-statistics", "analyzed"])
+def test_every_block_walks_an_index_in_order(pipeline_env: PipelineEnv, analyzed: bool) -> None:
+    """No block sorts its rows (a sort reads the whole kelurahan or cell before LIMIT), with or
+    without sqlite_stat1: an embedded database is never ANALYZEd, and a covering index must
+    not tempt the planner away from the index that is already in recency order."""
+    with pipeline_env.session() as session:
+        new = _scene(session)
+        if analyzed:
+            session.connection().exec_driver_sql("ANALYZE")
+        parts, params = blocking.blocks(new, SETTINGS)
+        assert {p.rsplit(" AS ", 1)[1] for p in parts} >= {"kc", "ko", "ku", "pl", "pa", "g0"}
+        for part in parts:
+            name = part.rsplit(" AS ", 1)[1]
+            used = {k: v for k, v in params.items() if f":{k}" in part}
+            plan = session.connection().execute(text("EXPLAIN QUERY PLAN " + part), used).all()
+            details = " | ".join(row[-1] for row in plan)
+            assert "TEMP B-TREE" not in details, (name, details)
+            assert "USING" in details and "INDEX" in details, (name, details)
+            if name.startswith(("kc", "kr", "ko", "ku")):
+                assert "COVERING INDEX" in details, (name, details)

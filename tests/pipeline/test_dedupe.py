@@ -176,6 +176,18 @@ def test_pin_without_kelurahan_is_blocked_by_geo_cell(pipeline_env: PipelineEnv)
         assert all(c.score < BANDS.duplicate_above for c in candidates(session, nowhere))
 
 
+def test_a_report_stored_before_its_keys_is_scored_by_its_text(pipeline_env: PipelineEnv) -> None:
+    """Rows from before migration 0005 (problem NULL, never rekeyed) are not in the kelurahan
+    index's columns: their text is fetched apart and keyed on the fly."""
+    with pipeline_env.session() as session:
+        old = other_citizen(session, "pushed", problem=None, street_key="", place_key="")
+        keyed = other_citizen(session, "pushed")
+        session.commit()
+        new = other_citizen(session, "new")
+        found = {c.report_id: c for c in candidates(session, new)}
+    assert found[old.id].text_score == found[keyed.id].text_score == 1.0
+
+
 def test_waiting_report_counts_only_for_newer_reports(pipeline_env: PipelineEnv) -> None:
     with pipeline_env.session() as session:
         older = other_citizen(session, "new")
@@ -310,3 +322,15 @@ def test_street_score_reads_one_street_however_it_is_written(a: str, b: str, sam
     found = street_score(a, b)
     assert found is not None
     assert (found >= 0.9) if same else (found < 0.75)
+
+
+def test_stored_problem_words_are_capped_at_a_word_boundary() -> None:
+    """A long e-mail's problem words fit an index entry; its gist, first, is kept."""
+    from pipeline.blocking import PROBLEM_MAX, keys_of  # noqa: PLC0415
+    from pipeline.similarity import stored_problem  # noqa: PLC0415
+
+    letter = "Jalan berlubang di depan sekolah. " + "Kami mohon perbaikan aspal segera. " * 40
+    whole = stored_problem(letter, "")
+    problem = keys_of(letter, "", "", "", "", "", None, None)["problem"]
+    assert len(whole) > PROBLEM_MAX >= len(problem) > PROBLEM_MAX - 20
+    assert whole.startswith(problem) and whole[len(problem)] == " "  # whole words only
