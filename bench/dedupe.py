@@ -10,8 +10,9 @@ rate instead, so a larger history is an older one (how a deployment grows).
 For each size: builds that many open reports in a fresh SQLite file (Core executemany),
 skewed over the 267 kelurahan (Zipf-like: dense kelurahan get more) and the categories, with
 texts from real complaint phrasing (tests/data/dev_set.jsonl and intake/synth.py's phrases);
-triages new reports one by one (normalizer -> dedupe.candidates -> triage.decide, single
-thread) and prints per-report time (median, p95), rows read from the blocks and candidates
+triages new reports one by one (dedupe.candidates -> triage.decide, single thread; the
+histories take turns, BATCH reports each, so the shared machine's drift weighs on every size
+alike) and prints per-report time (median, p95), rows read from the blocks and candidates
 kept; then, against that history, triages each labelled pair (original stored days ago, the
 new text now) and prints precision/recall/F1 both for automatic linking (score >=
 duplicate_above) and for "flagged" (linked, or sent to review with the right candidate
@@ -26,6 +27,7 @@ F1 >= 0.95.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import statistics
@@ -57,6 +59,9 @@ from bench.dedupe_data import (
 )
 
 console = Console()
+WARM_UP = 200  # untimed reports triaged against each history first
+BATCH = 50  # new reports per history per turn
+Timed = tuple[float, int, int]  # one new report: ms, rows read, candidates kept
 
 
 @dataclass
@@ -154,38 +159,68 @@ def _triage(session: Any, report: Any, settings: Any) -> tuple[Any, list[Any], f
     return decision, found, (time.thread_time() - started) * 1000
 
 
-def _measure(size: int, queries: int, span_days: float, seed: int) -> Figures:
+def _measure(sizes: list[int], queries: int, spans: list[float], seed: int) -> list[Figures]:
+    """Build every history, then time the new reports against them in turns.
+
+    The machine is shared (a VM whose speed drifts by tens of percent between minutes), so the
+    sizes are not timed one after the other: batches of the same new reports go to each history
+    in turn, and a drift weighs on every size alike. Each history has its own engine, warmed
+    first (a worker runs for days: caches filled, statements compiled, pages read).
+    """
+    from sqlmodel import Session  # noqa: PLC0415
+
     from config.settings import get_settings  # noqa: PLC0415
-    from pipeline import similarity  # noqa: PLC0415
-    from pipeline.blocking import blocked_rows  # noqa: PLC0415
-    from pipeline.db import session_scope  # noqa: PLC0415
+    from pipeline.db import make_engine  # noqa: PLC0415
 
     now = datetime.now(UTC)
-    with tempfile.TemporaryDirectory(prefix="bench-dedupe-") as tmp:
-        workdir = Path(tmp)
-        _env(workdir)
-        build_s = _build(size, now, span_days, seed)
-        settings = get_settings().triage
-        similarity.stored_problem.cache_clear()
-        times: list[float] = []
-        counts: list[int] = []
-        rows: list[int] = []
-        for index, draft in enumerate(new_messages(queries, seed + 2, skew_seed=seed)):
-            with session_scope() as session:
-                report = _store(session, draft, now, f"query-{index}")
-                _, found, ms = _triage(session, report, settings)
-                rows.append(len(blocked_rows(session, report, settings)))  # after the clock
-                session.rollback()  # every query meets the same history
-            times.append(ms)
-            counts.append(len(found))
-        rng = random.Random(seed + 1)
-        with session_scope() as session:
-            pairs = [_pair(session, p, now, rng, settings) for p in labelled_pairs()]
-            holdout = [_pair(session, p, now, rng, settings) for p in holdout_pairs()]
-            fresh = [_pair(session, p, now, rng, settings) for p in fresh_pairs()]
-        db_mb = (workdir / "bench.db").stat().st_size / 1e6
-    mean = statistics.fmean
-    return Figures(size, build_s, db_mb, times, mean(rows), mean(counts), pairs, holdout, fresh)
+    settings = get_settings().triage
+    with contextlib.ExitStack() as stack:
+        built = []
+        for size, span in zip(sizes, spans, strict=True):
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-dedupe-")))
+            _env(workdir)
+            built.append((workdir, _build(size, now, span, seed)))
+        engines = [make_engine(f"sqlite:///{workdir / 'bench.db'}") for workdir, _ in built]
+        stack.callback(lambda: [engine.dispose() for engine in engines])
+        for engine in engines:
+            with Session(engine) as session:
+                _run(session, new_messages(WARM_UP, seed + 3, skew_seed=seed), now, settings)
+        drafts = new_messages(queries, seed + 2, skew_seed=seed)
+        runs: list[list[Timed]] = [[] for _ in sizes]
+        for turn, start in enumerate(range(0, queries, BATCH)):
+            for k in [(turn + i) % len(sizes) for i in range(len(sizes))]:
+                with Session(engines[k]) as session:
+                    runs[k] += _run(session, drafts[start : start + BATCH], now, settings)
+        figures = []
+        for k, size in enumerate(sizes):
+            rng = random.Random(seed + 1)
+            with Session(engines[k]) as session:
+                pairs = [_pair(session, p, now, rng, settings) for p in labelled_pairs()]
+                holdout = [_pair(session, p, now, rng, settings) for p in holdout_pairs()]
+                fresh = [_pair(session, p, now, rng, settings) for p in fresh_pairs()]
+            times, rows, kept = zip(*runs[k], strict=True)
+            workdir, build_s = built[k]
+            db_mb = (workdir / "bench.db").stat().st_size / 1e6
+            rows_read, kept_mean = statistics.fmean(rows), statistics.fmean(kept)
+            figure = Figures(
+                size, build_s, db_mb, list(times), rows_read, kept_mean, pairs, holdout, fresh
+            )
+            figures.append(figure)
+    return figures
+
+
+def _run(session: Any, drafts: list[Any], now: datetime, settings: Any) -> list[Timed]:
+    """(ms, rows read, candidates kept) of each new report, triaged and rolled back."""
+    from pipeline.blocking import blocked_rows  # noqa: PLC0415
+
+    found = []
+    for index, draft in enumerate(drafts):
+        report = _store(session, draft, now, f"query-{index}")
+        _, candidates, ms = _triage(session, report, settings)
+        read = len(blocked_rows(session, report, settings))  # after the clock
+        session.rollback()  # every query meets the same history
+        found.append((ms, read, len(candidates)))
+    return found
 
 
 def _pair(session: Any, pair: Pair, now: datetime, rng: random.Random, settings: Any) -> PairResult:
@@ -272,10 +307,11 @@ def main(
     columns = ("history", "build", "median", "p95", "rows", "kept", "inspected", "untouched")
     for col in columns:
         table.add_column(col, justify="right")
-    results = []
-    for size in (int(s) for s in sizes.split(",")):
-        fig = _measure(size, queries, size / per_day if per_day else span_days, seed)
-        results.append(fig)
+    counts = [int(s) for s in sizes.split(",")]
+    spans = [size / per_day if per_day else span_days for size in counts]
+    results = _measure(counts, queries, spans, seed)
+    for fig in results:
+        size = fig.size
         times = sorted(fig.times_ms)
         median, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
         inspected, untouched = _split(fig.fresh)
